@@ -1,0 +1,31 @@
+// The channel between a parent (main, cli, tests) and the KMS process: a Port that carries JSON text, and the
+// handshake that authenticates the parent with a token it gave the KMS at spawn.
+import type { Caller } from './common.js';
+
+/** One duplex message pipe (Electron parentPort, Node's fork IPC, or newline-delimited stdio). */
+export interface Port {
+  send(text: string): void;
+  onMessage(listener: (text: string) => void): void;
+  onClose(listener: (reason: string) => void): void;
+  close(): void;
+}
+
+/** Environment variable that carries the channel token to the KMS; the KMS deletes it at start. */
+export const CHANNEL_TOKEN_ENV = 'OWKMS_CHANNEL_TOKEN';
+
+/** The first request on every channel. Until it succeeds the KMS answers nothing else. */
+export const HELLO_METHOD = 'channel.hello';
+
+export interface HelloParams {
+  token: string;
+  /** Callers this parent speaks for; each request names one of them in the envelope's `caller` (default: first). */
+  callers: Caller[];
+}
+
+export interface HelloResult {
+  pid: number;
+  version: string;
+}
+
+/** Failed handshakes before the KMS closes the channel. */
+export const MAX_HELLO_FAILURES = 3;

@@ -1,0 +1,10 @@
+// The protocol contract (DESIGN.md section 2): the only part of kms-process that main, cli and renderer import.
+export * from './errors.js';
+export * from './limits.js';
+export * from './bytes.js';
+export * from './common.js';
+export * from './rpc.js';
+export * from './methods.js';
+export * from './channelProtocol.js';
+export { sealerKind, sealerEnrolment, type SealerEnrolment, type SealerKind } from './kmsMethods.js';
+export { auditEntry, type AuditEntry } from './auditMethods.js';

@@ -1,0 +1,75 @@
+// keys.* : creating, finding, importing, exporting and deleting keys.
+import { z } from 'zod';
+import { MAX_KEY_STRING, MAX_PAGE, MAX_SECRET_STRING } from './limits.js';
+import { algorithmId, b64u, jwk, keyId, keyInfo, keyPolicy, label, operation, providerId } from './common.js';
+
+const keyFlags = {
+  label: label.optional(),
+  purposes: z.array(operation).max(12).optional(),
+  exportable: z.boolean().optional(),
+  requiresApproval: z.boolean().optional(),
+  callers: keyPolicy.shape.callers,
+  allowRawAgreement: z.boolean().optional(),
+};
+
+export const keysMethods = {
+  'keys.generate': {
+    params: z.strictObject({
+      algorithm: algorithmId,
+      provider: providerId.optional(),
+      ...keyFlags,
+    }),
+    result: keyInfo,
+  },
+  'keys.import': {
+    params: z.discriminatedUnion('format', [
+      z.strictObject({ format: z.literal('jwk'), data: jwk, algorithm: algorithmId.optional(), ...keyFlags }),
+      z.strictObject({
+        format: z.enum(['pkcs8', 'spki', 'raw']),
+        data: b64u(MAX_KEY_STRING),
+        algorithm: algorithmId.optional(),
+        ...keyFlags,
+      }),
+      z.strictObject({
+        format: z.literal('mnemonic'),
+        data: z.string().min(1).max(MAX_SECRET_STRING),
+        algorithm: z.literal('hd-seed').optional(),
+        ...keyFlags,
+      }),
+    ]),
+    result: keyInfo,
+  },
+  'keys.list': {
+    params: z.strictObject({
+      cursor: z.string().max(128).optional(),
+      limit: z.number().int().min(1).max(MAX_PAGE).optional(),
+    }),
+    result: z.object({ keys: z.array(keyInfo), nextCursor: z.string().optional() }),
+  },
+  'keys.get': {
+    params: z.strictObject({ id: keyId }),
+    result: keyInfo,
+  },
+  'keys.delete': {
+    params: z.strictObject({ id: keyId }),
+    result: z.object({ id: z.string(), deleted: z.literal(true) }),
+  },
+  'keys.update': {
+    params: z.strictObject({ id: keyId, label: label.optional(), policy: keyPolicy.optional() }),
+    result: keyInfo,
+  },
+  'keys.export': {
+    params: z.strictObject({
+      id: keyId,
+      format: z.enum(['jwk', 'spki', 'raw', 'pkcs8']),
+      private: z.boolean().optional(),
+      wrapWith: keyId.optional(),
+    }),
+    result: z.object({
+      format: z.enum(['jwk', 'spki', 'raw', 'pkcs8']),
+      jwk: jwk.optional(),
+      data: z.string().optional(),
+      wrappedWith: z.string().optional(),
+    }),
+  },
+} as const;

@@ -1,0 +1,61 @@
+// kms.* : lifecycle of the keystore (init, unlock, lock, status, sealers).
+import { z } from 'zod';
+import { empty, secretString, shortString } from './common.js';
+
+export const sealerKind = z.enum(['passphrase', 'tpm', 'keychain', 'pkcs11']);
+export type SealerKind = z.infer<typeof sealerKind>;
+
+/** How a sealer is enrolled; secrets here go from a trusted prompt or the CLI straight to the KMS. */
+export const sealerEnrolment = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('passphrase'), passphrase: secretString }),
+  z.strictObject({
+    kind: z.literal('tpm'),
+    tcti: shortString.optional(),
+    pcrs: z.array(z.number().int().min(0).max(23)).max(24).optional(),
+    auth: secretString.optional(),
+  }),
+  z.strictObject({ kind: z.literal('keychain'), service: shortString.optional() }),
+  z.strictObject({ kind: z.literal('pkcs11'), token: shortString, pin: secretString.optional() }),
+]);
+export type SealerEnrolment = z.infer<typeof sealerEnrolment>;
+
+export const unlockPolicy = z.enum(['any', 'all']);
+
+const sealerStatus = z.object({
+  kind: sealerKind,
+  enrolled: z.boolean(),
+  available: z.boolean(),
+  detail: z.string().optional(),
+});
+
+export const kmsMethods = {
+  'kms.status': {
+    params: empty,
+    result: z.object({
+      state: z.enum(['uninitialized', 'locked', 'unlocked']),
+      version: z.string(),
+      keystoreId: z.string().optional(),
+      unlockPolicy: unlockPolicy.optional(),
+      sealers: z.array(sealerStatus),
+      providers: z.array(z.object({ id: z.string(), available: z.boolean(), detail: z.string().optional() })),
+      tokens: z.array(z.object({ serial: z.string(), label: z.string() })),
+      failedAttempts: z.number().int().optional(),
+      retryAfterMs: z.number().int().optional(),
+    }),
+  },
+  'kms.init': {
+    params: z.strictObject({
+      sealers: z.array(sealerEnrolment).min(1).max(4),
+      unlockPolicy: unlockPolicy.optional(),
+    }),
+    result: z.object({ state: z.literal('unlocked'), keystoreId: z.string() }),
+  },
+  'kms.unlock': {
+    params: z.strictObject({ passphrase: secretString.optional(), pin: secretString.optional() }),
+    result: z.object({ state: z.literal('unlocked'), unlockedBy: z.array(sealerKind) }),
+  },
+  'kms.lock': {
+    params: empty,
+    result: z.object({ state: z.literal('locked') }),
+  },
+} as const;

@@ -1,0 +1,24 @@
+// The whole method table: every method's params and result schema, and the types derived from them.
+import type { z } from 'zod';
+import { auditMethods } from './auditMethods.js';
+import { cryptoMethods } from './cryptoMethods.js';
+import { keysMethods } from './keysMethods.js';
+import { kmsMethods } from './kmsMethods.js';
+
+export const METHODS = {
+  ...kmsMethods,
+  ...keysMethods,
+  ...cryptoMethods,
+  ...auditMethods,
+} as const;
+
+export type MethodName = keyof typeof METHODS;
+export type Params<M extends MethodName> = z.input<(typeof METHODS)[M]['params']>;
+export type ValidParams<M extends MethodName> = z.output<(typeof METHODS)[M]['params']>;
+export type Result<M extends MethodName> = z.output<(typeof METHODS)[M]['result']>;
+
+export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(METHODS, name);
+}

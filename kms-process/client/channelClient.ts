@@ -1,0 +1,107 @@
+// The parent side of the channel: one call in, one promise out; request ids, per-request timeouts, typed errors
+// rebuilt from the wire, and every pending call failed when the port closes.
+import {
+  errorFromResponse,
+  HELLO_METHOD,
+  KmsError,
+  type Caller,
+  type HelloResult,
+  type MethodName,
+  type Params,
+  type Port,
+  type Result,
+} from '../api/index.js';
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: KmsError) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+  /** Which of the channel's callers this call is for (set by the broker, never by the renderer). */
+  caller?: Caller;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+export class ChannelClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private closedReason: string | undefined;
+
+  constructor(
+    private readonly port: Port,
+    private readonly defaultTimeoutMs: number = DEFAULT_TIMEOUT_MS,
+  ) {
+    port.onMessage((text) => this.onText(text));
+    port.onClose((reason) => this.failAll(reason));
+  }
+
+  get closed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  private onText(text: string): void {
+    let msg: { id?: unknown; result?: unknown; error?: unknown };
+    try {
+      msg = JSON.parse(text) as typeof msg;
+    } catch {
+      return; // a line that is not JSON cannot be matched to a call; the call times out instead
+    }
+    if (typeof msg.id !== 'number') return;
+    const p = this.pending.get(msg.id);
+    if (!p) return; // late answer to a call that timed out
+    this.pending.delete(msg.id);
+    if (p.timer) clearTimeout(p.timer);
+    if ('error' in msg) p.reject(errorFromResponse(msg.error));
+    else p.resolve(msg.result);
+  }
+
+  private failAll(reason: string): void {
+    this.closedReason = reason;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(new KmsError('UNAVAILABLE', `the KMS is gone (${reason})`));
+    }
+  }
+
+  /** Send a raw request (used by `owkms rpc` and tests); resolves with the raw response object. */
+  private send(method: string, params: unknown, options: CallOptions = {}): Promise<unknown> {
+    if (this.closedReason !== undefined) return Promise.reject(new KmsError('UNAVAILABLE', `the KMS is gone (${this.closedReason})`));
+    const id = this.nextId++;
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              this.pending.delete(id);
+              reject(new KmsError('TIMEOUT', `${method} did not answer within ${timeoutMs} ms`));
+            }, timeoutMs)
+          : undefined;
+      this.pending.set(id, { resolve, reject, timer });
+      const msg: Record<string, unknown> = { jsonrpc: '2.0', id, method, params };
+      if (options.caller) msg.caller = options.caller;
+      this.port.send(JSON.stringify(msg));
+    });
+  }
+
+  call<M extends MethodName>(method: M, params: Params<M>, options?: CallOptions): Promise<Result<M>> {
+    return this.send(method, params, options) as Promise<Result<M>>;
+  }
+
+  /** A method by name with unchecked params (for transports that forward what others sent, like `owkms rpc`). */
+  callUnchecked(method: string, params: unknown, options?: CallOptions): Promise<unknown> {
+    return this.send(method, params, options);
+  }
+
+  hello(token: string, callers: Caller[]): Promise<HelloResult> {
+    return this.send(HELLO_METHOD, { token, callers }) as Promise<HelloResult>;
+  }
+
+  close(): void {
+    this.port.close();
+  }
+}

@@ -1,0 +1,123 @@
+// KmsHost: spawns the KMS entry as a child process with a minimal environment and a fresh channel token,
+// authenticates the channel, notices the child's exit (failing pending calls) and can restart it.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHANNEL_TOKEN_ENV, KmsError, type Caller, type HelloResult } from '../api/index.js';
+import { ChannelClient } from './channelClient.js';
+import { forkPort, stdioPort } from './childPorts.js';
+
+/** Variables the KMS may need from its parent's environment; nothing else is passed. */
+export const PASSED_ENV = [
+  'HOME',
+  'LANG',
+  'DBUS_SESSION_BUS_ADDRESS',
+  'XDG_RUNTIME_DIR',
+  'SOFTHSM2_CONF',
+  'OWKMS_TCTI',
+  'OWKMS_PKCS11_MODULES',
+  'SystemRoot', // Windows: needed by the crypto provider DLLs
+] as const;
+
+export interface KmsHostOptions {
+  storeDir: string;
+  /** `ipc` (Node fork channel, what the app uses under Node) or `stdio` (NDJSON lines, what `owkms` uses). */
+  transport?: 'ipc' | 'stdio';
+  callers?: Caller[];
+  /** Shown to a second opener of the same keystore. */
+  holder?: string;
+  keyCacheMs?: number;
+  timeoutMs?: number;
+  /** Extra environment for the child (tests: a SoftHSM2 config, a TPM TCTI, a D-Bus address). */
+  env?: Record<string, string>;
+  /** Where the child's stderr goes (default: inherited). */
+  stderr?: 'inherit' | 'pipe' | 'ignore';
+  entry?: string;
+  /** Extra Node flags for the child (benchmarks: `--cpu-prof`). */
+  nodeFlags?: string[];
+}
+
+/** The compiled KMS entry, found from the package root whether this file runs from source or from dist/. */
+export function defaultEntry(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'dist', 'kms-process', 'index.js');
+    const up = dirname(dir);
+    if (up === dir) throw new Error('package root not found');
+    dir = up;
+  }
+}
+
+export class KmsHost {
+  private childProcess: ChildProcess | undefined;
+  private channel: ChannelClient | undefined;
+  private readonly exitListeners: Array<(code: number | null, signal: NodeJS.Signals | null) => void> = [];
+  info: HelloResult | undefined;
+
+  constructor(private readonly options: KmsHostOptions) {}
+
+  static async start(options: KmsHostOptions): Promise<KmsHost> {
+    const host = new KmsHost(options);
+    await host.start();
+    return host;
+  }
+
+  get client(): ChannelClient {
+    if (!this.channel) throw new KmsError('UNAVAILABLE', 'the KMS is not running');
+    return this.channel;
+  }
+
+  get child(): ChildProcess | undefined {
+    return this.childProcess;
+  }
+
+  onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void {
+    this.exitListeners.push(listener);
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    const token = randomBytes(32).toString('base64url');
+    const env: Record<string, string> = { [CHANNEL_TOKEN_ENV]: token };
+    for (const k of PASSED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
+    Object.assign(env, o.env ?? {});
+    const transport = o.transport ?? 'ipc';
+    const args = ['--store', o.storeDir, '--transport', transport, '--holder', o.holder ?? 'kms'];
+    if (o.keyCacheMs !== undefined) args.push('--key-cache-ms', String(o.keyCacheMs));
+    const stderr = o.stderr ?? 'inherit';
+    const execArgv = ['--disallow-code-generation-from-strings', ...(o.nodeFlags ?? [])];
+    const entry = o.entry ?? defaultEntry();
+    const child =
+      transport === 'stdio'
+        ? spawn(process.execPath, [...execArgv, entry, ...args], { env, stdio: ['pipe', 'pipe', stderr] })
+        : fork(entry, args, { env, execArgv, serialization: 'json', stdio: ['ignore', 'ignore', stderr, 'ipc'] });
+    this.childProcess = child;
+    child.on('exit', (code, signal) => {
+      for (const l of this.exitListeners) l(code, signal);
+    });
+    const port = transport === 'stdio' ? stdioPort(child) : forkPort(child);
+    this.channel = new ChannelClient(port, o.timeoutMs);
+    this.info = await this.channel.hello(token, o.callers ?? ['test']);
+  }
+
+  /** Stop the child (SIGTERM, then SIGKILL after `graceMs`) and wait for it to exit. */
+  async stop(graceMs = 3000): Promise<void> {
+    const child = this.childProcess;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      child.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+}

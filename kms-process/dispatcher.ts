@@ -1,0 +1,81 @@
+// The dispatcher: method lookup -> caller allowlist -> params schema -> handler -> audit. Every request gets a
+// result or a typed error; an unexpected exception is INTERNAL with a fixed message, and the process keeps serving.
+import {
+  CALLERS,
+  errorResponse,
+  isMethodName,
+  KmsError,
+  METHODS,
+  resultResponse,
+  type Caller,
+  type MethodName,
+  type RpcRequest,
+  type RpcResponse,
+} from './api/index.js';
+import type { KmsContext } from './kmsContext.js';
+import { authorizeCaller } from './policy/callerPolicy.js';
+import { auditHandlers } from './services/auditService.js';
+import { cryptoHandlers } from './services/cryptoService.js';
+import type { Call, Handler, HandlerTable } from './services/handler.js';
+import { keysHandlers } from './services/keysService.js';
+import { lifecycleHandlers } from './services/lifecycleService.js';
+
+/** Methods whose calls are not audited: reading the state is not an operation on keys. */
+const UNAUDITED: ReadonlySet<string> = new Set(['kms.status', 'audit.list', 'audit.verify']);
+
+function firstIssuePath(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): { path: string; message: string } {
+  const i = issues[0];
+  const path = i ? i.path.map(String).join('.').slice(0, 64) : '';
+  // zod's messages name types and limits, never the offending value.
+  return { path, message: i ? `${path || 'params'}: ${i.message}` : 'invalid params' };
+}
+
+export class Dispatcher {
+  private readonly handlers: HandlerTable;
+
+  constructor(private readonly ctx: KmsContext, extra: HandlerTable = {}) {
+    this.handlers = { ...lifecycleHandlers(ctx), ...keysHandlers(ctx), ...cryptoHandlers(ctx), ...auditHandlers(ctx), ...extra };
+  }
+
+  async handle(req: RpcRequest, defaultCaller: Caller, allowedCallers: readonly Caller[]): Promise<RpcResponse> {
+    let call: Call | undefined;
+    try {
+      const caller = (req.caller ?? defaultCaller) as Caller;
+      if (!(CALLERS as readonly string[]).includes(caller) || !allowedCallers.includes(caller)) {
+        throw new KmsError('POLICY_DENIED', 'this channel may not speak for that caller');
+      }
+      if (!isMethodName(req.method)) throw new KmsError('UNKNOWN_METHOD', `unknown method '${req.method.slice(0, 64)}'`);
+      const method: MethodName = req.method;
+      const handler = this.handlers[method] as Handler<MethodName> | undefined;
+      if (!handler) throw new KmsError('UNKNOWN_METHOD', `method '${method}' is not available in this KMS`);
+      call = { caller, method, audited: false };
+      authorizeCaller(caller, method);
+      const parsed = METHODS[method].params.safeParse(req.params ?? {});
+      if (!parsed.success) {
+        const { path, message } = firstIssuePath(parsed.error.issues);
+        throw new KmsError('INVALID_REQUEST', message, { data: { path } });
+      }
+      const result = await handler(parsed.data as never, call);
+      this.audit(call, req.params, 'ok');
+      return resultResponse(req.id, result);
+    } catch (e) {
+      const err = e instanceof KmsError ? e : internal(e, req.method);
+      if (call) this.audit(call, req.params, err.kind);
+      return errorResponse(req.id, err);
+    }
+  }
+
+  private audit(call: Call, params: unknown, outcome: string): void {
+    if (call.audited || UNAUDITED.has(call.method)) return;
+    const id = (params as { id?: unknown } | null)?.id;
+    const keyId = call.keyId ?? (typeof id === 'string' && id.length <= 64 ? id : undefined);
+    this.ctx.audit.push({ caller: call.caller, method: call.method, keyId, outcome });
+  }
+}
+
+function internal(e: unknown, method: string): KmsError {
+  // The message of an unexpected error may quote data; stderr gets its class and stack frames only.
+  const stack = e instanceof Error && e.stack ? e.stack.split('\n').slice(1, 6).join('\n') : '';
+  process.stderr.write(`owkms: internal error in ${method.slice(0, 64)}: ${e instanceof Error ? e.name : typeof e}\n${stack}\n`);
+  return new KmsError('INTERNAL', `internal error in ${method.slice(0, 64)}`);
+}

@@ -1,0 +1,73 @@
+// The KMS process entry. The same file is forked by Electron (utilityProcess), by Node (child_process.fork) and
+// spawned with stdio by the CLI; it picks its transport at start and serves one authenticated parent.
+import { parseArgs } from 'node:util';
+import { CHANNEL_TOKEN_ENV, type Port } from './api/index.js';
+import { Dispatcher } from './dispatcher.js';
+import { KMS_VERSION, KmsContext } from './kmsContext.js';
+import { ChannelServer } from './transport/channelServer.js';
+import { electronParentPort, nodeIpcPort } from './transport/processPorts.js';
+import { streamPort } from './transport/stdioPort.js';
+
+const USAGE = 'usage: kms-process --store DIR [--transport auto|electron|ipc|stdio] [--holder NAME] [--key-cache-ms N]';
+
+function fail(message: string): never {
+  process.stderr.write(`owkms-kms: ${message}\n${USAGE}\n`);
+  process.exit(64);
+}
+
+function pickPort(kind: string): Port {
+  const port =
+    kind === 'electron' ? electronParentPort()
+    : kind === 'ipc' ? nodeIpcPort()
+    : kind === 'stdio' ? streamPort(process.stdin, process.stdout)
+    : (electronParentPort() ?? nodeIpcPort() ?? streamPort(process.stdin, process.stdout));
+  if (!port) fail(`transport '${kind}' is not available in this process`);
+  return port;
+}
+
+function main(): void {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        store: { type: 'string' },
+        transport: { type: 'string', default: 'auto' },
+        holder: { type: 'string', default: 'kms' },
+        'key-cache-ms': { type: 'string', default: '60000' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const token = process.env[CHANNEL_TOKEN_ENV];
+  delete process.env[CHANNEL_TOKEN_ENV]; // nothing later in this process (or its children) can read it
+  if (!token || token.length < 32) fail(`no channel token in ${CHANNEL_TOKEN_ENV}`);
+  if (!values.store) fail('--store is required');
+  const keyCacheMs = Number(values['key-cache-ms']);
+  if (!Number.isSafeInteger(keyCacheMs) || keyCacheMs < 0) fail('--key-cache-ms must be a whole number of milliseconds');
+
+  // stdout may be the protocol channel: nothing else may write to it.
+  console.log = console.info = console.debug = (...args: unknown[]) => process.stderr.write(args.map(String).join(' ') + '\n');
+
+  const ctx = new KmsContext({ storeDir: values.store, holder: values.holder ?? 'kms', keyCacheMs });
+  const port = pickPort(values.transport ?? 'auto');
+  new ChannelServer(port, token, new Dispatcher(ctx), { pid: process.pid, version: KMS_VERSION });
+
+  const shutdown = (code: number) => {
+    try {
+      ctx.close();
+    } finally {
+      process.exit(code);
+    }
+  };
+  port.onClose(() => shutdown(0));
+  process.on('SIGTERM', () => shutdown(0));
+  process.on('SIGINT', () => shutdown(0));
+  process.on('uncaughtException', (e) => {
+    process.stderr.write(`owkms-kms: fatal ${e.name}\n`);
+    shutdown(70);
+  });
+}
+
+main();

@@ -1,0 +1,60 @@
+// Opens the keystore's SQLite file: WAL, synchronous=FULL, exclusive locking (one KMS process at a time),
+// and turns SQLite's failures into the protocol's error kinds.
+import Database from 'better-sqlite3';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { KmsError } from '../api/errors.js';
+import { describeHolder, readHolder, writeHolder } from './lockFile.js';
+import { SCHEMA_SQL } from './schema.js';
+
+export type Db = Database.Database;
+
+export const DB_FILE = 'keystore.sqlite';
+
+/** Map an error thrown by better-sqlite3 to a KmsError; anything else passes through. */
+export function sqliteError(e: unknown, dir?: string): unknown {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return e;
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new KmsError('CORRUPT', 'the keystore file is damaged or is not a keystore', { cause: e });
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new KmsError('BUSY', `the keystore is open in ${describeHolder(dir ? readHolder(dir) : undefined)}`, { cause: e });
+  }
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
+    return new KmsError('INVALID_REQUEST', 'an entry with that id exists already', { cause: e });
+  }
+  return new KmsError('INTERNAL', `keystore storage failed (${code})`, { cause: e });
+}
+
+/** Run `fn`, translating SQLite failures. */
+export function guarded<T>(fn: () => T, dir?: string): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw sqliteError(e, dir);
+  }
+}
+
+export function openDatabase(dir: string, caller: string): Db {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, DB_FILE);
+  let db: Db | undefined;
+  try {
+    db = new Database(path, { timeout: 0 });
+    chmodSync(path, 0o600);
+    // Exclusive locking before the first access: no shared-memory index, and a second opener fails fast.
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('trusted_schema = OFF');
+    db.exec('BEGIN EXCLUSIVE; COMMIT;'); // take the lock now, not at the first write
+    db.exec(SCHEMA_SQL);
+  } catch (e) {
+    db?.close();
+    throw sqliteError(e, dir);
+  }
+  writeHolder(dir, caller);
+  return db;
+}

@@ -1,0 +1,59 @@
+// Decrypted keys kept for a short, configurable idle time, then zeroized; `clear` (kms.lock) zeroizes everything.
+// Prepared handles (node:crypto KeyObjects) hold OpenSSL's own copy, which is freed by GC and cannot be wiped here.
+
+interface Entry {
+  secret: Buffer;
+  handle: unknown;
+  lastUse: number;
+}
+
+export class KeyCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(readonly idleMs: number) {
+    this.timer = setInterval(() => this.sweep(), Math.max(250, Math.floor(idleMs / 2)));
+    this.timer.unref();
+  }
+
+  get<T>(id: string): T | undefined {
+    const e = this.entries.get(id);
+    if (!e) return undefined;
+    e.lastUse = Date.now();
+    return e.handle as T;
+  }
+
+  /** Takes ownership of `secret` (zeroized on eviction). */
+  put(id: string, secret: Buffer, handle: unknown): void {
+    this.evict(id);
+    if (this.idleMs <= 0) {
+      secret.fill(0);
+      return;
+    }
+    this.entries.set(id, { secret, handle, lastUse: Date.now() });
+  }
+
+  evict(id: string): void {
+    const e = this.entries.get(id);
+    if (!e) return;
+    e.secret.fill(0);
+    this.entries.delete(id);
+  }
+
+  sweep(now = Date.now()): void {
+    for (const [id, e] of this.entries) if (now - e.lastUse >= this.idleMs) this.evict(id);
+  }
+
+  clear(): void {
+    for (const id of [...this.entries.keys()]) this.evict(id);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  dispose(): void {
+    this.clear();
+    clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,207 @@
+// Key records: the secret part AES-256-GCM-encrypted under a key derived from the master key, with the key's id,
+// algorithm, provider, policy and public key as associated data; every column MACed. Any edited byte is TAMPERED.
+import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from 'node:crypto';
+import { KmsError } from '../api/errors.js';
+import type { AlgorithmId, Caller, Operation } from '../api/index.js';
+import { canonical } from './canonical.js';
+import type { Db } from './database.js';
+import type { DerivedKeys } from './derivedKeys.js';
+
+export interface KeyPolicy {
+  purposes: Operation[];
+  exportable: boolean;
+  requiresApproval: boolean;
+  callers?: Caller[] | undefined;
+  allowRawAgreement?: boolean | undefined;
+}
+
+export interface KeyRecord {
+  id: string;
+  label: string;
+  algorithm: AlgorithmId;
+  provider: string;
+  policy: KeyPolicy;
+  publicRaw?: Uint8Array | undefined;
+  ref?: Record<string, string> | undefined;
+  derivation?: { parentId: string; path: string } | undefined;
+  createdAt: number;
+  /** Whether an encrypted secret is stored (false for public-only and token keys). */
+  hasSecret: boolean;
+}
+
+interface Row {
+  rowid: number;
+  id: string;
+  label: string;
+  algorithm: string;
+  provider: string;
+  policy: string;
+  public_raw: Buffer | null;
+  secret_iv: Buffer | null;
+  secret_ct: Buffer | null;
+  ref: string | null;
+  derivation: string | null;
+  created_at: number;
+  mac: Buffer;
+}
+
+const RECORD_CACHE_MAX = 10_000;
+const COLUMNS = 'rowid, id, label, algorithm, provider, policy, public_raw, secret_iv, secret_ct, ref, derivation, created_at, mac';
+
+function secretAad(r: Pick<Row, 'id' | 'algorithm' | 'provider' | 'policy' | 'public_raw' | 'ref'>): Buffer {
+  return canonical('owkms/key-secret/v1', [r.id, r.algorithm, r.provider, r.policy, r.public_raw, r.ref]);
+}
+
+function rowBytes(r: Omit<Row, 'rowid' | 'mac'>): Buffer {
+  return canonical('owkms/key-row/v1', [
+    r.id, r.label, r.algorithm, r.provider, r.policy, r.public_raw, r.secret_iv, r.secret_ct, r.ref, r.derivation, r.created_at,
+  ]);
+}
+
+function parseJson<T>(text: string | null, what: string): T | undefined {
+  if (text === null) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new KmsError('TAMPERED', `key ${what} is unreadable`, { cause: e });
+  }
+}
+
+export class KeyTable {
+  private readonly stmts;
+  /** Records already verified since unlock; this process is the keystore's only opener (exclusive lock). */
+  private readonly verifiedRecords = new Map<string, KeyRecord>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly dk: () => DerivedKeys,
+  ) {
+    this.stmts = this.prepare();
+  }
+
+  private prepare() {
+    return {
+    insert: this.db.prepare(
+      'INSERT INTO keys (id, label, algorithm, provider, policy, public_raw, secret_iv, secret_ct, ref, derivation, created_at, mac) ' +
+        'VALUES (@id, @label, @algorithm, @provider, @policy, @public_raw, @secret_iv, @secret_ct, @ref, @derivation, @created_at, @mac)',
+    ),
+    get: this.db.prepare(`SELECT ${COLUMNS} FROM keys WHERE id = ?`),
+    page: this.db.prepare(`SELECT ${COLUMNS} FROM keys WHERE rowid > ? ORDER BY rowid LIMIT ?`),
+    delete: this.db.prepare('DELETE FROM keys WHERE id = ?'),
+    count: this.db.prepare('SELECT count(*) AS n FROM keys'),
+    };
+  }
+
+  insert(rec: Omit<KeyRecord, 'hasSecret'>, secret?: Uint8Array): void {
+    const base = {
+      id: rec.id,
+      label: rec.label,
+      algorithm: rec.algorithm,
+      provider: rec.provider,
+      policy: JSON.stringify(rec.policy),
+      public_raw: rec.publicRaw ? Buffer.from(rec.publicRaw) : null,
+      ref: rec.ref ? JSON.stringify(rec.ref) : null,
+      derivation: rec.derivation ? JSON.stringify(rec.derivation) : null,
+      created_at: rec.createdAt,
+    };
+    let secret_iv: Buffer | null = null;
+    let secret_ct: Buffer | null = null;
+    if (secret) {
+      secret_iv = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', this.dk().get('key-encryption'), secret_iv);
+      c.setAAD(secretAad(base));
+      secret_ct = Buffer.concat([c.update(secret), c.final(), c.getAuthTag()]);
+    }
+    const row = { ...base, secret_iv, secret_ct };
+    this.stmts.insert.run({ ...row, mac: this.dk().hmac('row-mac', rowBytes(row)) });
+  }
+
+  private verified(row: Row): Row {
+    const expected = this.dk().hmac('row-mac', rowBytes(row));
+    if (row.mac.length !== expected.length || !timingSafeEqual(row.mac, expected)) {
+      throw new KmsError('TAMPERED', `key record ${row.id.slice(0, 64)} failed its integrity check`);
+    }
+    return row;
+  }
+
+  private toRecord(row: Row): KeyRecord {
+    return {
+      id: row.id,
+      label: row.label,
+      algorithm: row.algorithm as AlgorithmId,
+      provider: row.provider,
+      policy: parseJson<KeyPolicy>(row.policy, 'policy')!,
+      publicRaw: row.public_raw ?? undefined,
+      ref: parseJson(row.ref, 'reference'),
+      derivation: parseJson(row.derivation, 'derivation'),
+      createdAt: row.created_at,
+      hasSecret: row.secret_ct !== null,
+    };
+  }
+
+  private row(id: string): Row {
+    const row = this.stmts.get.get(id) as Row | undefined;
+    if (!row) throw new KmsError('NOT_FOUND', 'no key with that id');
+    return this.verified(row);
+  }
+
+  get(id: string): KeyRecord {
+    let rec = this.verifiedRecords.get(id);
+    if (!rec) {
+      rec = this.toRecord(this.row(id));
+      if (this.verifiedRecords.size >= RECORD_CACHE_MAX) this.verifiedRecords.clear();
+      this.verifiedRecords.set(id, rec);
+    }
+    return rec;
+  }
+
+  /** Forget verified records (at lock, and for one key when it changes). */
+  forget(id?: string): void {
+    if (id === undefined) this.verifiedRecords.clear();
+    else this.verifiedRecords.delete(id);
+  }
+
+  /** The decrypted secret; the caller owns (and zeroizes) the buffer. */
+  secret(id: string): Buffer {
+    const row = this.row(id);
+    if (!row.secret_ct || !row.secret_iv) throw new KmsError('UNSUPPORTED', 'this key has no private part here');
+    if (row.secret_ct.length < 16) throw new KmsError('TAMPERED', 'key secret is truncated');
+    try {
+      const d = createDecipheriv('aes-256-gcm', this.dk().get('key-encryption'), row.secret_iv);
+      d.setAAD(secretAad(row));
+      d.setAuthTag(row.secret_ct.subarray(row.secret_ct.length - 16));
+      return Buffer.concat([d.update(row.secret_ct.subarray(0, row.secret_ct.length - 16)), d.final()]);
+    } catch (e) {
+      throw new KmsError('TAMPERED', 'key secret failed authentication', { cause: e });
+    }
+  }
+
+  /** One page in insertion order; the cursor is opaque to callers (the last rowid). */
+  page(after: number, limit: number): { records: KeyRecord[]; last?: number } {
+    const rows = this.stmts.page.all(after, limit) as Row[];
+    return { records: rows.map((r) => this.toRecord(this.verified(r))), last: rows.length === limit ? rows.at(-1)!.rowid : undefined };
+  }
+
+  delete(id: string): void {
+    this.row(id); // a tampered row is reported, not silently removed
+    this.forget(id);
+    this.stmts.delete.run(id);
+  }
+
+  /** Replace label and policy; the secret is re-encrypted because the policy is part of its associated data. */
+  update(id: string, label: string, policy: KeyPolicy): void {
+    const rec = this.get(id);
+    const secret = rec.hasSecret ? this.secret(id) : undefined;
+    try {
+      this.forget(id);
+      this.stmts.delete.run(id);
+      this.insert({ ...rec, label, policy }, secret);
+    } finally {
+      secret?.fill(0);
+    }
+  }
+
+  count(): number {
+    return (this.stmts.count.get() as { n: number }).n;
+  }
+}

@@ -1,0 +1,235 @@
+// The keystore facade: one SQLite file, its state (uninitialized / locked / unlocked), the master key's derived
+// keys while unlocked, and the write path (transaction + generation counter + audit + metadata MAC).
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { KmsError } from '../api/errors.js';
+import type { SealerKind } from '../api/index.js';
+import { AuditLog, type AuditRecord } from '../audit/auditLog.js';
+import type { SealedCopy } from '../sealing/sealer.js';
+import { canonical } from './canonical.js';
+import { type Db, guarded, openDatabase } from './database.js';
+import { DerivedKeys, masterCheck } from './derivedKeys.js';
+import { KeyTable } from './keyTable.js';
+import { removeHolder } from './lockFile.js';
+import type { UnlockPolicy } from './masterKeyShares.js';
+import { MetaTable } from './metaTable.js';
+import { SCHEMA_VERSION } from './schema.js';
+import { UnlockThrottle } from './unlockThrottle.js';
+
+export type KeystoreState = 'uninitialized' | 'locked' | 'unlocked';
+
+export class Keystore {
+  readonly meta: MetaTable;
+  readonly audit: AuditLog;
+  readonly throttle: UnlockThrottle;
+  private readonly keyTable: KeyTable;
+  private dk: DerivedKeys | undefined;
+
+  private constructor(
+    readonly dir: string,
+    private readonly db: Db,
+  ) {
+    this.meta = new MetaTable(db);
+    this.audit = new AuditLog(db);
+    this.throttle = new UnlockThrottle(db);
+    this.keyTable = new KeyTable(db, () => this.derived());
+  }
+
+  static open(dir: string, caller: string): Keystore {
+    const db = openDatabase(dir, caller);
+    return guarded(() => new Keystore(dir, db), dir);
+  }
+
+  get state(): KeystoreState {
+    if (this.dk) return 'unlocked';
+    return this.keystoreId ? 'locked' : 'uninitialized';
+  }
+
+  get keystoreId(): string | undefined {
+    return guarded(() => this.meta.get('keystore_id'));
+  }
+
+  get unlockPolicy(): UnlockPolicy {
+    return this.meta.get('unlock_policy') === 'all' ? 'all' : 'any';
+  }
+
+  get generation(): number {
+    return Number(this.meta.get('generation') ?? '0');
+  }
+
+  private derived(): DerivedKeys {
+    if (!this.dk) throw new KmsError(this.state === 'uninitialized' ? 'NOT_INITIALIZED' : 'LOCKED', `the keystore is ${this.state}`);
+    return this.dk;
+  }
+
+  assertUnlocked(): void {
+    this.derived();
+  }
+
+  /** Key records; only while unlocked. */
+  get keys(): KeyTable {
+    this.derived();
+    return this.keyTable;
+  }
+
+  sealedCopies(): SealedCopy[] {
+    const rows = guarded(() => this.db.prepare('SELECT kind, params, blob FROM sealers ORDER BY kind').all()) as Array<{
+      kind: SealerKind;
+      params: string;
+      blob: Buffer;
+    }>;
+    return rows.map((r) => {
+      try {
+        return { kind: r.kind, params: JSON.parse(r.params) as Record<string, unknown>, blob: r.blob };
+      } catch (e) {
+        throw new KmsError('CORRUPT', `sealer ${r.kind} parameters are unreadable`, { cause: e });
+      }
+    });
+  }
+
+  private sealerMac(dk: DerivedKeys, c: SealedCopy): Buffer {
+    return dk.hmac('row-mac', canonical('owkms/sealer/v1', [c.kind, JSON.stringify(c.params), c.blob]));
+  }
+
+  private writeSealers(dk: DerivedKeys, copies: readonly SealedCopy[]): void {
+    this.db.prepare('DELETE FROM sealers').run();
+    const ins = this.db.prepare('INSERT INTO sealers (kind, params, blob, mac) VALUES (?, ?, ?, ?)');
+    for (const c of copies) ins.run(c.kind, JSON.stringify(c.params), Buffer.from(c.blob), this.sealerMac(dk, c));
+  }
+
+  /** A new keystore id (made before sealing, since sealed copies are bound to it). */
+  static newKeystoreId(): string {
+    return randomBytes(16).toString('base64url');
+  }
+
+  /** Store a fresh master key's sealed copies and unlock with it. Takes ownership of `mk`. */
+  initialize(keystoreId: string, mk: Buffer, copies: readonly SealedCopy[], policy: UnlockPolicy): void {
+    if (this.state !== 'uninitialized') throw new KmsError('ALREADY_INITIALIZED', 'the keystore is initialized already');
+    const dk = new DerivedKeys(mk, keystoreId);
+    const check = masterCheck(mk, keystoreId);
+    mk.fill(0);
+    guarded(() =>
+      this.db.transaction(() => {
+        this.meta.set('schema_version', String(SCHEMA_VERSION));
+        this.meta.set('keystore_id', keystoreId);
+        this.meta.set('unlock_policy', policy);
+        this.meta.set('master_check', check.toString('base64url'));
+        this.meta.set('created_at', new Date().toISOString());
+        this.meta.set('generation', '1');
+        this.writeSealers(dk, copies);
+        this.meta.seal(dk);
+      })(),
+    );
+    this.dk = dk;
+  }
+
+  /** Check a combined master key and every authenticated row it covers; then unlock. Takes ownership of `mk`. */
+  unlockWith(mk: Buffer): void {
+    const id = this.keystoreId;
+    if (!id) throw new KmsError('NOT_INITIALIZED', 'the keystore is not initialized');
+    const expected = Buffer.from(this.meta.get('master_check') ?? '', 'base64url');
+    const actual = masterCheck(mk, id);
+    const dk = new DerivedKeys(mk, id);
+    mk.fill(0);
+    try {
+      if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+        throw new KmsError('TAMPERED', 'the unsealed master key does not match this keystore');
+      }
+      this.meta.verify(dk);
+      const macs = this.db.prepare('SELECT kind, mac FROM sealers').all() as Array<{ kind: SealerKind; mac: Buffer | null }>;
+      for (const c of this.sealedCopies()) {
+        const stored = macs.find((m) => m.kind === c.kind)?.mac;
+        const want = this.sealerMac(dk, c);
+        if (!stored || stored.length !== want.length || !timingSafeEqual(stored, want)) {
+          throw new KmsError('TAMPERED', `sealer ${c.kind} record failed its integrity check`);
+        }
+      }
+      guarded(() =>
+        this.db.transaction(() => {
+          const head = this.audit.sealPending(dk);
+          this.meta.set('audit_head', JSON.stringify({ seq: head.seq, mac: head.mac.toString('base64url') }));
+          this.meta.seal(dk);
+        })(),
+      );
+    } catch (e) {
+      dk.zeroize();
+      throw e;
+    }
+    this.dk = dk;
+  }
+
+  /** Re-seal: replace the set of sealed copies (kms.changeSealers); keys are not re-encrypted. */
+  replaceSealers(copies: readonly SealedCopy[], policy: UnlockPolicy): void {
+    const dk = this.derived();
+    this.write(() => {
+      this.writeSealers(dk, copies);
+      this.meta.set('unlock_policy', policy);
+    });
+  }
+
+  lock(): void {
+    this.keyTable.forget();
+    this.dk?.zeroize();
+    this.dk = undefined;
+  }
+
+  /** One write transaction: the change, its audit entries, the generation counter and the metadata MAC. */
+  write<T>(fn: () => T, audit: readonly AuditRecord[] = []): T {
+    const dk = this.derived();
+    return guarded(
+      () =>
+        this.db.transaction(() => {
+          const out = fn();
+          this.meta.set('generation', String(this.generation + 1));
+          if (audit.length > 0) this.recordAudit(audit, dk);
+          this.meta.seal(dk);
+          return out;
+        })(),
+      this.dir,
+    );
+  }
+
+  private recordAudit(records: readonly AuditRecord[], dk: DerivedKeys): void {
+    const head = this.audit.append(records, dk);
+    this.meta.set('audit_head', JSON.stringify({ seq: head.seq, mac: head.mac.toString('base64url') }));
+  }
+
+  /** Audit entries for operations that change nothing else (one transaction for many entries). */
+  appendAudit(records: readonly AuditRecord[]): void {
+    if (records.length === 0 || this.state === 'uninitialized') return;
+    // These entries describe reads and signatures, not changes: commit them without an fsync (the OS has them, so a
+    // killed KMS keeps them; the next key write's fsync makes them durable against power loss too).
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      guarded(
+        () =>
+          this.db.transaction(() => {
+            if (this.dk) {
+              this.recordAudit(records, this.dk);
+              this.meta.seal(this.dk);
+            } else {
+              this.audit.append(records);
+            }
+          })(),
+        this.dir,
+      );
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  verifyAudit() {
+    const dk = this.derived();
+    const headText = this.meta.get('audit_head');
+    const head = headText ? (JSON.parse(headText) as { seq: number; mac: string }) : undefined;
+    return guarded(() => this.audit.verify(dk, head));
+  }
+
+  close(): void {
+    this.lock();
+    try {
+      this.db.close();
+    } finally {
+      removeHolder(this.dir);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// Keystore-wide values (id, unlock policy, generation counter, audit head) with one MAC over all of them once
+// the keystore is unlocked; the MAC is checked at unlock, so an edited or rolled-back meta row is TAMPERED.
+import { timingSafeEqual } from 'node:crypto';
+import { KmsError } from '../api/errors.js';
+import { canonical } from './canonical.js';
+import type { Db } from './database.js';
+import type { DerivedKeys } from './derivedKeys.js';
+
+const MAC_KEY = 'meta_mac';
+
+export class MetaTable {
+  private readonly getStmt;
+  private readonly setStmt;
+  private readonly allStmt;
+
+  constructor(private readonly db: Db) {
+    this.getStmt = db.prepare('SELECT v FROM meta WHERE k = ?').pluck();
+    this.setStmt = db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v');
+    this.allStmt = db.prepare('SELECT k, v FROM meta WHERE k <> ? ORDER BY k');
+  }
+
+  get(k: string): string | undefined {
+    return this.getStmt.get(k) as string | undefined;
+  }
+
+  set(k: string, v: string): void {
+    this.setStmt.run(k, v);
+  }
+
+  private bytes(): Buffer {
+    const rows = this.allStmt.all(MAC_KEY) as Array<{ k: string; v: string }>;
+    return canonical('owkms/meta/v1', rows.flatMap((r) => [r.k, r.v]));
+  }
+
+  /** Recompute the MAC after changes (inside the same transaction). */
+  seal(dk: DerivedKeys): void {
+    this.set(MAC_KEY, dk.hmac('row-mac', this.bytes()).toString('base64url'));
+  }
+
+  verify(dk: DerivedKeys): void {
+    const stored = Buffer.from(this.get(MAC_KEY) ?? '', 'base64url');
+    const expected = dk.hmac('row-mac', this.bytes());
+    if (stored.length !== expected.length || !timingSafeEqual(stored, expected)) {
+      throw new KmsError('TAMPERED', 'keystore metadata failed its integrity check');
+    }
+  }
+}

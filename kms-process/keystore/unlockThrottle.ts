@@ -1,0 +1,62 @@
+// Attempt counting for passphrases and PINs: the failure is written (and synced) before the secret is checked, and
+// the backoff grows per failure and survives a restart (DESIGN.md section 4).
+import { KmsError } from '../api/errors.js';
+import type { Db } from './database.js';
+
+/** Free attempts before any waiting, then 1 s doubling per failure, capped at 15 minutes. */
+export const FREE_ATTEMPTS = 3;
+const BASE_DELAY_MS = 1000;
+const MAX_DELAY_MS = 15 * 60 * 1000;
+
+export function backoffMs(failures: number): number {
+  if (failures < FREE_ATTEMPTS) return 0;
+  return Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (failures - FREE_ATTEMPTS));
+}
+
+export interface AttemptState {
+  failures: number;
+  lastFailureAt: number;
+}
+
+export class UnlockThrottle {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  read(subject: string): AttemptState {
+    const row = this.db.prepare('SELECT failures, last_failure_at FROM unlock_attempts WHERE subject = ?').get(subject) as
+      | { failures: number; last_failure_at: number }
+      | undefined;
+    return row ? { failures: row.failures, lastFailureAt: row.last_failure_at } : { failures: 0, lastFailureAt: 0 };
+  }
+
+  retryAfterMs(subject: string): number {
+    const s = this.read(subject);
+    return Math.max(0, s.lastFailureAt + backoffMs(s.failures) - this.now());
+  }
+
+  /**
+   * Refuse while backing off; otherwise count this attempt as failed before the check runs, so killing the process
+   * during the (slow) check cannot give free guesses. `succeeded` undoes the count.
+   */
+  begin(subject: string): void {
+    const wait = this.retryAfterMs(subject);
+    if (wait > 0) {
+      throw new KmsError('LOCKED_OUT', `too many failed attempts; try again in ${Math.ceil(wait / 1000)} s`, {
+        data: { retryAfterMs: wait },
+      });
+    }
+    const s = this.read(subject);
+    this.db
+      .prepare(
+        'INSERT INTO unlock_attempts (subject, failures, last_failure_at) VALUES (?, ?, ?) ' +
+          'ON CONFLICT(subject) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at',
+      )
+      .run(subject, s.failures + 1, this.now());
+  }
+
+  succeeded(subject: string): void {
+    this.db.prepare('DELETE FROM unlock_attempts WHERE subject = ?').run(subject);
+  }
+}

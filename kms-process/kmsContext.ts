@@ -1,0 +1,90 @@
+// Everything a service needs, built once at start: the keystore (or why it could not open), the algorithm
+// registry, the providers, the sealers, the key cache and the audit batcher.
+import { KmsError, type SealerKind } from './api/index.js';
+import { createAlgorithmRegistry } from './algorithms/all.js';
+import type { AlgorithmRegistry } from './algorithms/registry.js';
+import { AuditBatcher } from './audit/auditBatcher.js';
+import type { AuditRecord } from './audit/auditLog.js';
+import { KeyCache } from './keystore/keyCache.js';
+import { Keystore } from './keystore/keystore.js';
+import type { ExternalKeyProvider, KeyProvider } from './providers/provider.js';
+import { SoftwareProvider } from './providers/softwareProvider.js';
+import { PassphraseSealer } from './sealing/passphraseSealer.js';
+import type { Sealer } from './sealing/sealer.js';
+
+export const KMS_VERSION = '0.1.0';
+
+export interface KmsOptions {
+  storeDir: string;
+  /** Who spawned this KMS (for the lock holder name). */
+  holder: string;
+  /** Idle time before a decrypted key is zeroized. */
+  keyCacheMs: number;
+}
+
+export class KmsContext {
+  readonly registry: AlgorithmRegistry = createAlgorithmRegistry();
+  readonly cache: KeyCache;
+  readonly software: SoftwareProvider;
+  readonly external = new Map<string, ExternalKeyProvider>();
+  readonly sealers = new Map<SealerKind, Sealer>();
+  readonly audit: AuditBatcher;
+  private readonly opened: Keystore | KmsError;
+
+  constructor(readonly options: KmsOptions) {
+    this.cache = new KeyCache(options.keyCacheMs);
+    this.opened = openOrError(options);
+    this.software = new SoftwareProvider(this.registry, () => this.keystore, this.cache);
+    this.audit = new AuditBatcher((records) => {
+      if (!(this.opened instanceof Keystore)) return;
+      try {
+        this.opened.appendAudit(records);
+      } catch (e) {
+        // The operations these entries describe have already been answered; a failure to log them is reported on
+        // stderr (no data, no secrets) and caught again by audit.verify.
+        process.stderr.write(`owkms: audit write failed: ${(e as Error).name}\n`);
+      }
+    });
+    this.sealers.set('passphrase', new PassphraseSealer());
+  }
+
+  /** The open keystore, or the typed reason it is not (BUSY, CORRUPT, ...). */
+  get keystore(): Keystore {
+    if (this.opened instanceof KmsError) throw this.opened;
+    return this.opened;
+  }
+
+  provider(id: string): KeyProvider {
+    if (id === 'software') return this.software;
+    const kind = id.split(':', 1)[0]!;
+    const p = this.external.get(kind);
+    if (!p) throw new KmsError('UNSUPPORTED', `provider '${kind}' is not available in this KMS`);
+    return p;
+  }
+
+  /** A keystore write with its audit entry, after the batched entries that came before it. */
+  write<T>(fn: () => T, audit: AuditRecord): T {
+    this.audit.flush();
+    return this.keystore.write(fn, [audit]);
+  }
+
+  lock(): void {
+    this.audit.flush();
+    this.cache.clear();
+    if (!(this.opened instanceof KmsError)) this.opened.lock();
+  }
+
+  close(): void {
+    this.audit.flush();
+    this.cache.dispose();
+    if (!(this.opened instanceof KmsError)) this.opened.close();
+  }
+}
+
+function openOrError(options: KmsOptions): Keystore | KmsError {
+  try {
+    return Keystore.open(options.storeDir, options.holder);
+  } catch (e) {
+    return e instanceof KmsError ? e : new KmsError('INTERNAL', 'the keystore could not be opened', { cause: e });
+  }
+}

@@ -1,0 +1,40 @@
+// Per-key authorization: the key's purposes, the callers it admits, and guarded (approval) keys.
+import { KmsError } from '../api/errors.js';
+import type { Caller, Operation } from '../api/index.js';
+import type { KeyPolicy, KeyRecord } from '../keystore/keyTable.js';
+
+/** Callers that speak for a person at the machine: the CLI (its own terminal) and main's trusted prompt. */
+const CONFIRMING_CALLERS: ReadonlySet<Caller> = new Set(['app', 'cli', 'test']);
+
+export function authorizeKeyUse(key: KeyRecord, op: Operation, caller: Caller): void {
+  if (key.policy.callers && !key.policy.callers.includes(caller)) {
+    throw new KmsError('POLICY_DENIED', `this key does not admit caller '${caller}'`);
+  }
+  if (!key.policy.purposes.includes(op)) {
+    throw new KmsError('POLICY_DENIED', `this key's policy does not allow '${op}'`);
+  }
+  if (key.policy.requiresApproval && !CONFIRMING_CALLERS.has(caller) && op !== 'verify' && op !== 'macVerify') {
+    // The renderer and REST clients cannot approve on their own; main's broker asks in a trusted prompt and
+    // forwards the approved call as `app`.
+    throw new KmsError('APPROVAL_DENIED', 'this key needs approval in a trusted prompt');
+  }
+}
+
+/** A new key's policy from request flags; purposes default to everything the algorithm can do. */
+export function newKeyPolicy(
+  supported: readonly Operation[],
+  flags: { purposes?: Operation[] | undefined; exportable?: boolean | undefined; requiresApproval?: boolean | undefined; callers?: Caller[] | undefined; allowRawAgreement?: boolean | undefined },
+): KeyPolicy {
+  const purposes = flags.purposes ? [...new Set(flags.purposes)] : [...supported];
+  for (const p of purposes) {
+    if (!supported.includes(p)) throw new KmsError('UNSUPPORTED', `this algorithm cannot be used for '${p}'`);
+  }
+  const policy: KeyPolicy = {
+    purposes,
+    exportable: flags.exportable ?? false,
+    requiresApproval: flags.requiresApproval ?? false,
+  };
+  if (flags.callers) policy.callers = [...new Set(flags.callers)];
+  if (flags.allowRawAgreement) policy.allowRawAgreement = true;
+  return policy;
+}

@@ -1,0 +1,132 @@
+// keys.* : generate, import, list, get, update, delete and export keys.
+import { randomBytes } from 'node:crypto';
+import { fromB64u, KmsError, toB64u, type Caller, type Jwk, type Operation } from '../api/index.js';
+import type { KeyMaterial } from '../algorithms/algorithm.js';
+import { algorithmForJwk } from '../algorithms/jwkAlgorithm.js';
+import type { KeyRecord } from '../keystore/keyTable.js';
+import type { KmsContext } from '../kmsContext.js';
+import { newKeyPolicy } from '../policy/keyPolicy.js';
+import type { HandlerTable } from './handler.js';
+import { keyInfo } from './keyInfo.js';
+
+/** Operations a key can still do with only its public part. */
+const PUBLIC_OPERATIONS: readonly Operation[] = ['verify', 'encrypt', 'wrap'];
+/** Callers that may receive a private key (after confirming at their own terminal or trusted prompt). */
+const PRIVATE_EXPORT_CALLERS: ReadonlySet<Caller> = new Set(['app', 'cli', 'test']);
+
+export function newKeyId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function zeroize(m: KeyMaterial): void {
+  if (m.secret instanceof Uint8Array) m.secret.fill(0);
+}
+
+export function keysHandlers(ctx: KmsContext): HandlerTable {
+  const store = (material: KeyMaterial, rec: Omit<KeyRecord, 'hasSecret' | 'id' | 'createdAt'>, call: { caller: Caller; method: string; audited: boolean; keyId?: string | undefined }) => {
+    const id = newKeyId();
+    const full = { ...rec, id, createdAt: Date.now() };
+    try {
+      ctx.write(() => ctx.keystore.keys.insert(full, material.secret), { caller: call.caller, method: call.method, keyId: id, outcome: 'ok' });
+    } finally {
+      zeroize(material);
+    }
+    call.audited = true;
+    call.keyId = id;
+    return keyInfo(ctx.registry, { ...full, hasSecret: material.secret !== undefined });
+  };
+
+  return {
+    'keys.generate': async (p, call) => {
+      const provider = p.provider ?? 'software';
+      if (provider !== 'software') throw new KmsError('UNSUPPORTED', `provider '${provider}' is not available yet`);
+      const spec = ctx.registry.get(p.algorithm);
+      const policy = newKeyPolicy(spec.operations, p);
+      ctx.keystore.assertUnlocked(); // LOCKED / NOT_INITIALIZED before any work
+      const material = spec.generate();
+      return store(material, { label: p.label ?? '', algorithm: p.algorithm, provider, policy, publicRaw: material.publicRaw }, call);
+    },
+
+    'keys.import': async (p, call) => {
+      ctx.keystore.assertUnlocked();
+      if (p.format === 'mnemonic') throw new KmsError('UNSUPPORTED', 'mnemonic import is not available yet');
+      const algorithm = p.algorithm ?? (p.format === 'jwk' ? algorithmForJwk(p.data as Jwk) : undefined);
+      if (!algorithm) throw new KmsError('INVALID_REQUEST', `importing ${p.format} needs an algorithm`);
+      const spec = ctx.registry.get(algorithm);
+      if (!spec.importKey) throw new KmsError('UNSUPPORTED', `algorithm '${algorithm}' cannot import keys`);
+      let data: Uint8Array | Jwk;
+      if (p.format === 'jwk') data = p.data as Jwk;
+      else {
+        const bytes = fromB64u(p.data as string);
+        if (!bytes) throw new KmsError('INVALID_REQUEST', 'data is not base64url');
+        data = bytes;
+      }
+      const material = spec.importKey(p.format, data);
+      const supported = material.secret ? spec.operations : spec.operations.filter((o) => PUBLIC_OPERATIONS.includes(o));
+      if (supported.length === 0) throw new KmsError('UNSUPPORTED', 'a public-only key of this algorithm can do nothing');
+      let policy;
+      try {
+        policy = newKeyPolicy(supported, p);
+      } catch (e) {
+        zeroize(material);
+        throw e;
+      }
+      return store(material, { label: p.label ?? '', algorithm, provider: 'software', policy, publicRaw: material.publicRaw }, call);
+    },
+
+    'keys.list': async (p) => {
+      const after = p.cursor === undefined ? 0 : Number(p.cursor);
+      if (!Number.isSafeInteger(after) || after < 0) throw new KmsError('INVALID_REQUEST', 'malformed cursor', { data: { path: 'cursor' } });
+      const { records, last } = ctx.keystore.keys.page(after, p.limit ?? 100);
+      return { keys: records.map((r) => keyInfo(ctx.registry, r)), ...(last !== undefined ? { nextCursor: String(last) } : {}) };
+    },
+
+    'keys.get': async (p) => keyInfo(ctx.registry, ctx.keystore.keys.get(p.id)),
+
+    'keys.delete': async (p, call) => {
+      ctx.write(() => ctx.keystore.keys.delete(p.id), { caller: call.caller, method: call.method, keyId: p.id, outcome: 'ok' });
+      call.audited = true;
+      ctx.software.forget(p.id);
+      return { id: p.id, deleted: true as const };
+    },
+
+    'keys.update': async (p, call) => {
+      const rec = ctx.keystore.keys.get(p.id);
+      let policy = rec.policy;
+      if (p.policy) {
+        const spec = ctx.registry.get(rec.algorithm);
+        const supported = rec.hasSecret || rec.provider !== 'software' ? spec.operations : spec.operations.filter((o) => PUBLIC_OPERATIONS.includes(o));
+        policy = newKeyPolicy(supported, { ...rec.policy, ...p.policy });
+      }
+      const label = p.label ?? rec.label;
+      ctx.write(() => ctx.keystore.keys.update(p.id, label, policy), { caller: call.caller, method: call.method, keyId: p.id, outcome: 'ok' });
+      call.audited = true;
+      ctx.software.forget(p.id);
+      return keyInfo(ctx.registry, { ...rec, label, policy });
+    },
+
+    'keys.export': async (p, call) => {
+      if (p.wrapWith) throw new KmsError('UNSUPPORTED', 'wrapped export is not available yet');
+      const rec = ctx.keystore.keys.get(p.id);
+      const spec = ctx.registry.get(rec.algorithm);
+      if (!spec.exportKey) throw new KmsError('UNSUPPORTED', `algorithm '${rec.algorithm}' cannot export keys`);
+      let secret: Buffer | undefined;
+      if (p.private) {
+        if (!rec.policy.exportable) throw new KmsError('POLICY_DENIED', 'this key is not exportable');
+        if (!PRIVATE_EXPORT_CALLERS.has(call.caller)) throw new KmsError('APPROVAL_DENIED', 'a private export needs approval in a trusted prompt');
+        if (rec.policy.callers && !rec.policy.callers.includes(call.caller)) {
+          throw new KmsError('POLICY_DENIED', `this key does not admit caller '${call.caller}'`);
+        }
+        secret = ctx.keystore.keys.secret(rec.id);
+      } else if (!rec.publicRaw) {
+        throw new KmsError('UNSUPPORTED', 'a secret key has no public part to export');
+      }
+      try {
+        const out = spec.exportKey(p.format, { secret, publicRaw: rec.publicRaw }, p.private === true);
+        return out instanceof Uint8Array ? { format: p.format, data: toB64u(out) } : { format: p.format, jwk: out };
+      } finally {
+        secret?.fill(0);
+      }
+    },
+  };
+}

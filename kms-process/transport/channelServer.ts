@@ -1,0 +1,71 @@
+// The KMS side of the channel: authenticate the parent (token from spawn, constant-time compare), then parse
+// each message and hand it to the dispatcher. Every message gets an answer on the same connection.
+import { timingSafeEqual, createHash } from 'node:crypto';
+import {
+  CALLERS,
+  errorResponse,
+  HELLO_METHOD,
+  isResponse,
+  KmsError,
+  MAX_HELLO_FAILURES,
+  parseRequestText,
+  resultResponse,
+  type Caller,
+  type Port,
+  type RpcRequest,
+  type RpcResponse,
+} from '../api/index.js';
+import type { Dispatcher } from '../dispatcher.js';
+
+function sameToken(a: string, b: string): boolean {
+  // Hash first so the comparison is constant-time whatever the lengths.
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+export class ChannelServer {
+  private callers: Caller[] | undefined;
+  private helloFailures = 0;
+
+  constructor(
+    private readonly port: Port,
+    private readonly token: string,
+    private readonly dispatcher: Dispatcher,
+    private readonly info: { pid: number; version: string },
+  ) {
+    port.onMessage((text) => {
+      void this.onText(text);
+    });
+  }
+
+  private send(r: RpcResponse): void {
+    this.port.send(JSON.stringify(r));
+  }
+
+  private async onText(text: string): Promise<void> {
+    const req = parseRequestText(text);
+    if (isResponse(req)) return this.send(req);
+    if (!this.callers) return this.send(this.hello(req));
+    this.send(await this.dispatcher.handle(req, this.callers[0]!, this.callers));
+  }
+
+  private hello(req: RpcRequest): RpcResponse {
+    const p = req.params as { token?: unknown; callers?: unknown } | undefined;
+    const callers = Array.isArray(p?.callers) ? p.callers : [];
+    const ok =
+      req.method === HELLO_METHOD &&
+      typeof p?.token === 'string' &&
+      sameToken(p.token, this.token) &&
+      callers.length > 0 &&
+      callers.length <= CALLERS.length &&
+      callers.every((c) => (CALLERS as readonly unknown[]).includes(c));
+    if (ok) {
+      this.callers = callers as Caller[];
+      return resultResponse(req.id, this.info);
+    }
+    this.helloFailures++;
+    if (this.helloFailures >= MAX_HELLO_FAILURES) setImmediate(() => this.port.close());
+    return errorResponse(req.id, new KmsError('POLICY_DENIED', 'the channel is not authenticated'));
+  }
+}

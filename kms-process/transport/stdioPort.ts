@@ -1,0 +1,66 @@
+// Newline-delimited JSON over a pair of byte streams (the KMS's stdin/stdout, or a child's from the parent side).
+// Lines longer than the message limit are dropped whole and answered as too large, never buffered without end.
+import type { Readable, Writable } from 'node:stream';
+import { MAX_MESSAGE_BYTES, MESSAGE_TOO_LARGE, type Port } from '../api/index.js';
+
+export function lineSplitter(onLine: (line: string) => void, maxBytes: number = MAX_MESSAGE_BYTES) {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let skipping = false;
+  return (chunk: Buffer) => {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      const end = nl === -1 ? chunk.length : nl;
+      const piece = chunk.subarray(start, end);
+      if (!skipping) {
+        if (size + piece.length > maxBytes) {
+          skipping = true;
+          parts = [];
+          size = 0;
+        } else {
+          parts.push(piece);
+          size += piece.length;
+        }
+      }
+      if (nl === -1) return;
+      if (skipping) onLine(MESSAGE_TOO_LARGE);
+      else {
+        const line = Buffer.concat(parts, size).toString('utf8').replace(/\r$/, '');
+        if (line.trim().length > 0) onLine(line);
+      }
+      parts = [];
+      size = 0;
+      skipping = false;
+      start = nl + 1;
+    }
+  };
+}
+
+export function streamPort(input: Readable, output: Writable): Port {
+  const closeListeners: Array<(reason: string) => void> = [];
+  let closed = false;
+  const close = (reason: string) => {
+    if (closed) return;
+    closed = true;
+    for (const l of closeListeners) l(reason);
+  };
+  input.on('end', () => close('input closed'));
+  input.on('close', () => close('input closed'));
+  input.on('error', () => close('input failed'));
+  output.on('error', () => close('output failed'));
+  return {
+    send: (text) => {
+      if (!closed) output.write(text + '\n');
+    },
+    onMessage: (listener) => {
+      input.on('data', lineSplitter(listener));
+    },
+    onClose: (listener) => closeListeners.push(listener),
+    close: () => {
+      input.destroy();
+      output.end();
+      close('closed');
+    },
+  };
+}
