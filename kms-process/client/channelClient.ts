@@ -1,6 +1,9 @@
 // The parent side of the channel: one call in, one promise out; request ids, per-request timeouts, typed errors
 // rebuilt from the wire, and every pending call failed when the port closes.
 import {
+  errorResponse,
+  isResponse,
+  parseRequestText,
   errorFromResponse,
   HELLO_METHOD,
   KmsError,
@@ -95,6 +98,22 @@ export class ChannelClient {
   /** A method by name with unchecked params (for transports that forward what others sent, like `owkms rpc`). */
   callUnchecked(method: string, params: unknown, options?: CallOptions): Promise<unknown> {
     return this.send(method, params, options);
+  }
+
+  /**
+   * Forward one JSON-RPC text from an outside sender (`owkms rpc`) and return the answer text with the sender's
+   * own id. Envelope errors are answered here exactly as the KMS would; everything else is checked by the KMS.
+   */
+  async forwardRaw(text: string): Promise<string> {
+    const req = parseRequestText(text);
+    if (isResponse(req)) return JSON.stringify(req);
+    try {
+      const result = await this.send(req.method, req.params, req.caller ? { caller: req.caller as Caller } : {});
+      return JSON.stringify({ jsonrpc: '2.0', id: req.id, result });
+    } catch (e) {
+      const err = e instanceof KmsError ? e : new KmsError('INTERNAL', 'forwarding failed');
+      return JSON.stringify(errorResponse(req.id, err));
+    }
   }
 
   hello(token: string, callers: Caller[]): Promise<HelloResult> {

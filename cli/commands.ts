@@ -1,0 +1,129 @@
+// The owkms commands (DESIGN.md section 9): each maps its arguments and stdin to one KMS method's params.
+import { KmsError, MAX_DATA_BYTES, toB64u, type MethodName, type SealerEnrolment } from '../kms-process/api/index.js';
+
+export interface Invocation {
+  positionals: string[];
+  options: Record<string, string | boolean | string[] | undefined>;
+  stdin: () => Promise<Buffer>;
+  secret: (what: 'passphrase' | 'pin', confirm?: boolean) => Promise<string>;
+}
+
+export interface Command {
+  /** e.g. "keys generate" */
+  name: string;
+  usage: string;
+  method: MethodName;
+  /** Options this command takes (besides the global ones). */
+  options: readonly string[];
+  /** Number of positional arguments after the command words. */
+  args: number;
+  /** The keystore must be unlocked first. */
+  unlock: boolean;
+  params(inv: Invocation): Promise<Record<string, unknown>>;
+}
+
+function str(inv: Invocation, name: string): string | undefined {
+  const v = inv.options[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function required(inv: Invocation, name: string): string {
+  const v = str(inv, name);
+  if (v === undefined) throw new KmsError('INVALID_REQUEST', `--${name} is required`);
+  return v;
+}
+
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== false));
+}
+
+async function data(inv: Invocation): Promise<string> {
+  return toB64u(await inv.stdin());
+}
+
+const signOpts = (inv: Invocation) => ({
+  scheme: str(inv, 'scheme'),
+  hash: str(inv, 'hash'),
+  prehashed: inv.options.prehashed === true,
+  format: str(inv, 'format'),
+});
+
+async function sealers(inv: Invocation): Promise<SealerEnrolment[]> {
+  const kinds = (inv.options.seal as string[] | undefined) ?? ['passphrase'];
+  const out: SealerEnrolment[] = [];
+  for (const k of kinds) {
+    if (k === 'passphrase') out.push({ kind: 'passphrase', passphrase: await inv.secret('passphrase', true) });
+    else if (k === 'tpm') out.push(defined({ kind: 'tpm', tcti: str(inv, 'tcti') }) as SealerEnrolment);
+    else if (k === 'keychain') out.push({ kind: 'keychain' });
+    else if (k.startsWith('pkcs11:')) out.push({ kind: 'pkcs11', token: k.slice(7), pin: await inv.secret('pin') });
+    else throw new KmsError('INVALID_REQUEST', `unknown sealer '${k}' (passphrase, tpm, keychain, pkcs11:TOKEN)`);
+  }
+  return out;
+}
+
+export const COMMANDS: readonly Command[] = [
+  { name: 'init', usage: 'init --seal passphrase|keychain|tpm|pkcs11:TOKEN [--seal ...] [--unlock-policy any|all] [--tcti T]', method: 'kms.init', options: ['seal', 'unlock-policy', 'tcti'], args: 0, unlock: false,
+    params: async (inv) => defined({ sealers: await sealers(inv), unlockPolicy: str(inv, 'unlock-policy') }) },
+  { name: 'status', usage: 'status', method: 'kms.status', options: [], args: 0, unlock: false, params: async () => ({}) },
+  { name: 'keys generate', usage: 'keys generate --alg ALG [--label L] [--provider P] [--exportable] [--approval]', method: 'keys.generate', options: ['alg', 'label', 'provider', 'exportable', 'approval'], args: 0, unlock: true,
+    params: async (inv) => defined({ algorithm: required(inv, 'alg'), label: str(inv, 'label'), provider: str(inv, 'provider'), exportable: inv.options.exportable === true, requiresApproval: inv.options.approval === true }) },
+  { name: 'keys list', usage: 'keys list [--limit N] [--cursor C]', method: 'keys.list', options: ['limit', 'cursor'], args: 0, unlock: true,
+    params: async (inv) => defined({ limit: str(inv, 'limit') === undefined ? undefined : Number(str(inv, 'limit')), cursor: str(inv, 'cursor') }) },
+  { name: 'keys show', usage: 'keys show ID', method: 'keys.get', options: [], args: 1, unlock: true, params: async (inv) => ({ id: inv.positionals[0] }) },
+  { name: 'keys delete', usage: 'keys delete ID', method: 'keys.delete', options: [], args: 1, unlock: true, params: async (inv) => ({ id: inv.positionals[0] }) },
+  { name: 'keys import', usage: 'keys import --format jwk|pkcs8|spki|raw|mnemonic [--alg ALG] [--label L] [--exportable] (key on stdin)', method: 'keys.import', options: ['format', 'alg', 'label', 'exportable', 'approval'], args: 0, unlock: true,
+    params: async (inv) => {
+      const format = required(inv, 'format');
+      const raw = await inv.stdin();
+      let payload: unknown;
+      if (format === 'jwk') {
+        try {
+          payload = JSON.parse(raw.toString('utf8'));
+        } catch {
+          throw new KmsError('INVALID_REQUEST', 'stdin is not a JSON JWK');
+        }
+      } else payload = format === 'mnemonic' ? raw.toString('utf8').trim() : toB64u(raw);
+      raw.fill(0);
+      return defined({ format, data: payload, algorithm: str(inv, 'alg'), label: str(inv, 'label'), exportable: inv.options.exportable === true, requiresApproval: inv.options.approval === true });
+    } },
+  { name: 'keys export', usage: 'keys export ID --format jwk|spki|raw|pkcs8 [--private]', method: 'keys.export', options: ['format', 'private'], args: 1, unlock: true,
+    params: async (inv) => defined({ id: inv.positionals[0], format: required(inv, 'format'), private: inv.options.private === true }) },
+  { name: 'sign', usage: 'sign ID [--scheme S] [--hash H] [--prehashed] [--format F] (data on stdin)', method: 'crypto.sign', options: ['scheme', 'hash', 'prehashed', 'format'], args: 1, unlock: true,
+    params: async (inv) => defined({ id: inv.positionals[0], data: await data(inv), ...signOpts(inv) }) },
+  { name: 'verify', usage: 'verify ID --signature SIG [--scheme S] [--hash H] [--prehashed] [--format F] (data on stdin)', method: 'crypto.verify', options: ['signature', 'scheme', 'hash', 'prehashed', 'format'], args: 1, unlock: true,
+    params: async (inv) => defined({ id: inv.positionals[0], signature: required(inv, 'signature'), data: await data(inv), ...signOpts(inv) }) },
+  { name: 'encrypt', usage: 'encrypt ID [--mode M] [--aad A] [--iv IV] (plaintext on stdin)', method: 'crypto.encrypt', options: ['mode', 'aad', 'iv'], args: 1, unlock: true,
+    params: async (inv) => defined({ id: inv.positionals[0], data: await data(inv), mode: str(inv, 'mode'), aad: str(inv, 'aad'), iv: str(inv, 'iv') }) },
+  { name: 'decrypt', usage: 'decrypt ID --iv IV [--tag T] [--mode M] [--aad A] (ciphertext on stdin)', method: 'crypto.decrypt', options: ['mode', 'aad', 'iv', 'tag'], args: 1, unlock: true,
+    params: async (inv) => defined({ id: inv.positionals[0], data: await data(inv), mode: str(inv, 'mode'), aad: str(inv, 'aad'), iv: str(inv, 'iv'), tag: str(inv, 'tag') }) },
+  { name: 'mac', usage: 'mac ID (data on stdin)', method: 'crypto.mac', options: [], args: 1, unlock: true,
+    params: async (inv) => ({ id: inv.positionals[0], data: await data(inv) }) },
+  { name: 'mac-verify', usage: 'mac-verify ID --mac MAC (data on stdin)', method: 'crypto.macVerify', options: ['mac'], args: 1, unlock: true,
+    params: async (inv) => ({ id: inv.positionals[0], data: await data(inv), mac: required(inv, 'mac') }) },
+  { name: 'random', usage: 'random LENGTH', method: 'crypto.random', options: [], args: 1, unlock: false,
+    params: async (inv) => ({ length: Number(inv.positionals[0]) }) },
+  { name: 'audit list', usage: 'audit list [--limit N] [--cursor C]', method: 'audit.list', options: ['limit', 'cursor'], args: 0, unlock: true,
+    params: async (inv) => defined({ limit: str(inv, 'limit') === undefined ? undefined : Number(str(inv, 'limit')), cursor: str(inv, 'cursor') }) },
+  { name: 'audit verify', usage: 'audit verify', method: 'audit.verify', options: [], args: 0, unlock: true, params: async () => ({}) },
+];
+
+/** Find the command named by the leading positionals (longest match). */
+export function findCommand(positionals: string[]): { command: Command; rest: string[] } | undefined {
+  for (const words of [2, 1]) {
+    const name = positionals.slice(0, words).join(' ');
+    const command = COMMANDS.find((c) => c.name === name);
+    if (command) return { command, rest: positionals.slice(words) };
+  }
+  return undefined;
+}
+
+export async function readStdin(limit = MAX_DATA_BYTES): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new KmsError('INVALID_REQUEST', `stdin is larger than ${limit} bytes`);
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts);
+}

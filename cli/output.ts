@@ -1,0 +1,32 @@
+// How owkms prints: `--json` gives exactly one JSON value on stdout (the result, or {"error": ...}); without it,
+// text for people.
+import type { KmsError } from '../kms-process/api/index.js';
+
+export function printResult(result: unknown, json: boolean): void {
+  if (json) {
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  process.stdout.write(human(result, '') + '\n');
+}
+
+export function printError(e: KmsError, json: boolean): void {
+  if (json) process.stdout.write(JSON.stringify({ error: { kind: e.kind, message: e.message, ...extra(e) } }) + '\n');
+  else process.stderr.write(`owkms: ${e.message} [${e.kind}]\n`);
+}
+
+function extra(e: KmsError): Record<string, unknown> {
+  const { kind: _kind, ...rest } = e.data;
+  return rest;
+}
+
+function human(v: unknown, indent: string): string {
+  if (v === null || typeof v !== 'object') return String(v);
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '(none)';
+    return v.map((x) => `${indent}- ${human(x, indent + '  ').trimStart()}`).join('\n');
+  }
+  return Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => (x !== null && typeof x === 'object' ? `${indent}${k}:\n${human(x, indent + '  ')}` : `${indent}${k}: ${String(x)}`))
+    .join('\n');
+}

@@ -1,0 +1,30 @@
+// `owkms rpc`: JSON-RPC 2.0 lines from stdin to the KMS and its answers to stdout, caller `cli`, until stdin closes.
+// Lines go to the KMS as they are (it validates them); answers come back with the sender's own ids.
+import type { KmsHost } from '../kms-process/client/kmsHost.js';
+import { lineSplitter } from '../kms-process/transport/stdioPort.js';
+
+export async function runRpc(host: KmsHost): Promise<void> {
+  const client = host.client;
+  await new Promise<void>((resolve) => {
+    let inFlight = 0;
+    let ended = false;
+    const maybeDone = () => {
+      if (ended && inFlight === 0) resolve();
+    };
+    process.stdin.on(
+      'data',
+      lineSplitter((line) => {
+        inFlight++;
+        void client.forwardRaw(line).then((answer) => {
+          process.stdout.write(answer + '\n');
+          inFlight--;
+          maybeDone();
+        });
+      }),
+    );
+    process.stdin.on('end', () => {
+      ended = true;
+      maybeDone();
+    });
+  });
+}
