@@ -12,6 +12,7 @@ import {
   type RpcRequest,
   type RpcResponse,
 } from './api/index.js';
+import { sqliteError } from './keystore/database.js';
 import type { KmsContext } from './kmsContext.js';
 import { authorizeCaller } from './policy/callerPolicy.js';
 import { auditHandlers } from './services/auditService.js';
@@ -59,7 +60,8 @@ export class Dispatcher {
       this.audit(call, req.params, 'ok');
       return resultResponse(req.id, result);
     } catch (e) {
-      const err = e instanceof KmsError ? e : internal(e, req.method);
+      const mapped = sqliteError(e, this.ctx.options.storeDir); // a damaged page can surface from any read
+      const err = mapped instanceof KmsError ? mapped : internal(e, req.method);
       if (call) this.audit(call, req.params, err.kind);
       return errorResponse(req.id, err);
     }
@@ -76,6 +78,6 @@ export class Dispatcher {
 function internal(e: unknown, method: string): KmsError {
   // The message of an unexpected error may quote data; stderr gets its class and stack frames only.
   const stack = e instanceof Error && e.stack ? e.stack.split('\n').slice(1, 6).join('\n') : '';
-  process.stderr.write(`owkms: internal error in ${method.slice(0, 64)}: ${e instanceof Error ? e.name : typeof e}\n${stack}\n`);
+  process.stderr.write(`owkms: internal error in ${method.slice(0, 64)}: ${e instanceof Error ? e.name : typeof e} ${String((e as { code?: unknown }).code ?? '')}\n${stack}\n`);
   return new KmsError('INTERNAL', `internal error in ${method.slice(0, 64)}`);
 }

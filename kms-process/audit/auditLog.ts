@@ -23,7 +23,7 @@ interface Row {
   mac: Buffer | null;
 }
 
-const GENESIS = Buffer.alloc(32);
+export const GENESIS = Buffer.alloc(32);
 
 function entryBytes(prev: Uint8Array, r: Omit<Row, 'mac'>): Buffer {
   return canonical('owkms/audit/v1', [prev, r.seq, r.at, r.caller, r.method, r.key_id, r.outcome]);
@@ -39,47 +39,52 @@ export interface AuditVerdict {
 
 export class AuditLog {
   private readonly insert;
-  private readonly lastSealed;
   private readonly unsealedRows;
   private readonly setMac;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare('INSERT INTO audit (seq, at, caller, method, key_id, outcome, mac) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.lastSealed = db.prepare('SELECT seq, mac FROM audit WHERE mac IS NOT NULL ORDER BY seq DESC LIMIT 1');
     this.unsealedRows = db.prepare('SELECT * FROM audit WHERE mac IS NULL ORDER BY seq');
     this.setMac = db.prepare('UPDATE audit SET mac = ? WHERE seq = ?');
   }
 
-  private head(): { seq: number; mac: Buffer } {
-    const last = this.db.prepare('SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; mac: Buffer | null } | undefined;
-    const sealed = this.lastSealed.get() as { seq: number; mac: Buffer } | undefined;
-    return { seq: last?.seq ?? 0, mac: sealed?.mac ?? GENESIS };
+  private maxSeq(): number {
+    return (this.db.prepare('SELECT max(seq) FROM audit').pluck().get() as number | null) ?? 0;
   }
 
-  /** Append entries; with `dk` (unlocked) they are chained now, without it they wait for `sealPending`. */
-  append(records: readonly AuditRecord[], dk?: DerivedKeys): { seq: number; mac: Buffer } {
-    let { seq, mac } = this.head();
+  /**
+   * Append entries. With `chain` (unlocked) they are chained now from the head recorded in the MACed metadata
+   * (never from whatever the table ends with, so removed entries stay detectable); without it they wait unsealed
+   * for `sealPending`. Returns the new head when chained.
+   */
+  append(records: readonly AuditRecord[], chain?: { dk: DerivedKeys; head: { seq: number; mac: Buffer } }): { seq: number; mac: Buffer } | undefined {
+    let seq = Math.max(this.maxSeq(), chain?.head.seq ?? 0);
+    let mac = chain?.head.mac ?? GENESIS;
     const at = Date.now();
     for (const r of records) {
       seq += 1;
       const row = { seq, at, caller: r.caller, method: r.method, key_id: r.keyId ?? null, outcome: r.outcome };
-      const m = dk ? dk.hmac('audit-chain', entryBytes(mac, row)) : null;
+      const m = chain ? chain.dk.hmac('audit-chain', entryBytes(mac, row)) : null;
       if (m) mac = m;
       this.insert.run(seq, at, row.caller, row.method, row.key_id, row.outcome, m);
     }
-    return { seq, mac };
+    return chain ? { seq, mac } : undefined;
   }
 
-  /** Chain the rows written while locked (at unlock, inside the unlock transaction). */
-  sealPending(dk: DerivedKeys): { seq: number; mac: Buffer } {
-    let seq = (this.lastSealed.get() as { seq: number } | undefined)?.seq ?? 0;
-    let mac = (this.lastSealed.get() as { mac: Buffer } | undefined)?.mac ?? GENESIS;
-    for (const row of this.unsealedRows.all() as Row[]) {
+  /**
+   * Chain the rows written while locked (at unlock, inside the unlock transaction), continuing from the head
+   * recorded in the MACed metadata, not from whatever the table ends with: a truncated tail stays detectable.
+   * Returns the new head, or undefined when nothing was pending.
+   */
+  sealPending(dk: DerivedKeys, head: { seq: number; mac: Buffer }): { seq: number; mac: Buffer } | undefined {
+    const rows = this.unsealedRows.all() as Row[];
+    let { seq, mac } = head;
+    for (const row of rows) {
       mac = dk.hmac('audit-chain', entryBytes(mac, row));
       this.setMac.run(mac, row.seq);
       seq = row.seq;
     }
-    return { seq, mac };
+    return rows.length > 0 ? { seq, mac } : undefined;
   }
 
   list(after: number, limit: number): { entries: AuditEntry[]; last?: number } {
@@ -96,7 +101,7 @@ export class AuditLog {
   }
 
   /** Walk the chain from the start; `head` is the last sealed (seq, mac) recorded in the MACed metadata. */
-  verify(dk: DerivedKeys, head: { seq: number; mac: string } | undefined): AuditVerdict {
+  verify(dk: DerivedKeys, head: { seq: number; mac: string }): AuditVerdict {
     let prev: Buffer = GENESIS;
     let expectedSeq = 1;
     let entries = 0;
@@ -119,10 +124,8 @@ export class AuditLog {
       lastSealedSeq = row.seq;
     }
     // The head is written in the same transaction as every sealed append, so it must name the last sealed entry.
-    const headSeq = head?.seq ?? 0;
-    const headMac = head?.mac ?? GENESIS.toString('base64url');
-    if (headSeq !== lastSealedSeq || headMac !== prev.toString('base64url')) {
-      return { ok: false, entries, unsealed, firstBadSeq: Math.min(headSeq, lastSealedSeq) + 1, reason: 'entries at the end of the log were removed or added' };
+    if (head.seq !== lastSealedSeq || head.mac !== prev.toString('base64url')) {
+      return { ok: false, entries, unsealed, firstBadSeq: Math.min(head.seq, lastSealedSeq) + 1, reason: 'entries at the end of the log were removed or added' };
     }
     return { ok: true, entries, unsealed };
   }

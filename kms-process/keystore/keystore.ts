@@ -3,7 +3,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { KmsError } from '../api/errors.js';
 import type { SealerKind } from '../api/index.js';
-import { AuditLog, type AuditRecord } from '../audit/auditLog.js';
+import { AuditLog, GENESIS, type AuditRecord } from '../audit/auditLog.js';
 import type { SealedCopy } from '../sealing/sealer.js';
 import { canonical } from './canonical.js';
 import { type Db, guarded, openDatabase } from './database.js';
@@ -145,9 +145,11 @@ export class Keystore {
       }
       guarded(() =>
         this.db.transaction(() => {
-          const head = this.audit.sealPending(dk);
-          this.meta.set('audit_head', JSON.stringify({ seq: head.seq, mac: head.mac.toString('base64url') }));
-          this.meta.seal(dk);
+          const head = this.audit.sealPending(dk, this.auditHead());
+          if (head) {
+            this.meta.set('audit_head', JSON.stringify({ seq: head.seq, mac: head.mac.toString('base64url') }));
+            this.meta.seal(dk);
+          }
         })(),
       );
     } catch (e) {
@@ -189,7 +191,7 @@ export class Keystore {
   }
 
   private recordAudit(records: readonly AuditRecord[], dk: DerivedKeys): void {
-    const head = this.audit.append(records, dk);
+    const head = this.audit.append(records, { dk, head: this.auditHead() })!;
     this.meta.set('audit_head', JSON.stringify({ seq: head.seq, mac: head.mac.toString('base64url') }));
   }
 
@@ -217,11 +219,22 @@ export class Keystore {
     }
   }
 
+  /** The last sealed audit entry as the MACed metadata records it. */
+  private auditHead(): { seq: number; mac: Buffer } {
+    const text = this.meta.get('audit_head');
+    if (!text) return { seq: 0, mac: GENESIS };
+    try {
+      const h = JSON.parse(text) as { seq: number; mac: string };
+      return { seq: h.seq, mac: Buffer.from(h.mac, 'base64url') };
+    } catch (e) {
+      throw new KmsError('TAMPERED', 'the audit head is unreadable', { cause: e });
+    }
+  }
+
   verifyAudit() {
     const dk = this.derived();
-    const headText = this.meta.get('audit_head');
-    const head = headText ? (JSON.parse(headText) as { seq: number; mac: string }) : undefined;
-    return guarded(() => this.audit.verify(dk, head));
+    const head = this.auditHead();
+    return guarded(() => this.audit.verify(dk, { seq: head.seq, mac: head.mac.toString('base64url') }));
   }
 
   close(): void {
