@@ -5,7 +5,9 @@ export interface Invocation {
   positionals: string[];
   options: Record<string, string | boolean | string[] | undefined>;
   stdin: () => Promise<Buffer>;
-  secret: (what: 'passphrase' | 'pin', confirm?: boolean) => Promise<string>;
+  secret: (what: 'passphrase' | 'new-passphrase' | 'pin', confirm?: boolean) => Promise<string>;
+  /** The secrets that unlocked the keystore in this run (to re-authenticate a sealer change). */
+  currentSecrets: () => Promise<{ passphrase?: string; pin?: string }>;
 }
 
 export interface Command {
@@ -19,6 +21,8 @@ export interface Command {
   args: number;
   /** The keystore must be unlocked first. */
   unlock: boolean;
+  /** A PKCS#11 token this command uses (logged in to first, with the PIN), if any: `pkcs11:SERIAL` or a key id. */
+  token?: (inv: Invocation) => { provider?: string | undefined; keyId?: string | undefined };
   params(inv: Invocation): Promise<Record<string, unknown>>;
 }
 
@@ -48,11 +52,11 @@ const signOpts = (inv: Invocation) => ({
   format: str(inv, 'format'),
 });
 
-async function sealers(inv: Invocation): Promise<SealerEnrolment[]> {
+async function sealers(inv: Invocation, newPassphrase = false): Promise<SealerEnrolment[]> {
   const kinds = (inv.options.seal as string[] | undefined) ?? ['passphrase'];
   const out: SealerEnrolment[] = [];
   for (const k of kinds) {
-    if (k === 'passphrase') out.push({ kind: 'passphrase', passphrase: await inv.secret('passphrase', true) });
+    if (k === 'passphrase') out.push({ kind: 'passphrase', passphrase: await inv.secret(newPassphrase ? 'new-passphrase' : 'passphrase', true) });
     else if (k === 'tpm') out.push(defined({ kind: 'tpm', tcti: str(inv, 'tcti') }) as SealerEnrolment);
     else if (k === 'keychain') out.push({ kind: 'keychain' });
     else if (k.startsWith('pkcs11:')) out.push({ kind: 'pkcs11', token: k.slice(7), pin: await inv.secret('pin') });
@@ -65,14 +69,18 @@ export const COMMANDS: readonly Command[] = [
   { name: 'init', usage: 'init --seal passphrase|keychain|tpm|pkcs11:TOKEN [--seal ...] [--unlock-policy any|all] [--tcti T]', method: 'kms.init', options: ['seal', 'unlock-policy', 'tcti'], args: 0, unlock: false,
     params: async (inv) => defined({ sealers: await sealers(inv), unlockPolicy: str(inv, 'unlock-policy') }) },
   { name: 'status', usage: 'status', method: 'kms.status', options: [], args: 0, unlock: false, params: async () => ({}) },
-  { name: 'keys generate', usage: 'keys generate --alg ALG [--label L] [--provider P] [--exportable] [--approval]', method: 'keys.generate', options: ['alg', 'label', 'provider', 'exportable', 'approval'], args: 0, unlock: true,
+  { name: 'keys generate', usage: 'keys generate --alg ALG [--label L] [--provider software|pkcs11:SERIAL] [--exportable] [--approval]', method: 'keys.generate', options: ['alg', 'label', 'provider', 'exportable', 'approval'], args: 0, unlock: true,
+    token: (inv) => ({ provider: str(inv, 'provider') }),
     params: async (inv) => defined({ algorithm: required(inv, 'alg'), label: str(inv, 'label'), provider: str(inv, 'provider'), exportable: inv.options.exportable === true, requiresApproval: inv.options.approval === true }) },
   { name: 'keys list', usage: 'keys list [--limit N] [--cursor C]', method: 'keys.list', options: ['limit', 'cursor'], args: 0, unlock: true,
     params: async (inv) => defined({ limit: str(inv, 'limit') === undefined ? undefined : Number(str(inv, 'limit')), cursor: str(inv, 'cursor') }) },
   { name: 'keys show', usage: 'keys show ID', method: 'keys.get', options: [], args: 1, unlock: true, params: async (inv) => ({ id: inv.positionals[0] }) },
   { name: 'keys delete', usage: 'keys delete ID', method: 'keys.delete', options: [], args: 1, unlock: true, params: async (inv) => ({ id: inv.positionals[0] }) },
-  { name: 'keys import', usage: 'keys import --format jwk|pkcs8|spki|raw|mnemonic [--alg ALG] [--label L] [--exportable] (key on stdin)', method: 'keys.import', options: ['format', 'alg', 'label', 'exportable', 'approval'], args: 0, unlock: true,
+  { name: 'keys import', usage: 'keys import --format jwk|pkcs8|spki|raw|mnemonic [--alg ALG] [--label L] [--exportable] (key on stdin)\n  keys import --provider pkcs11:SERIAL --id HEX_CKA_ID|PIV_SLOT [--label L]', method: 'keys.import', options: ['format', 'alg', 'label', 'exportable', 'approval', 'provider', 'id'], args: 0, unlock: true,
+    token: (inv) => ({ provider: str(inv, 'provider') }),
     params: async (inv) => {
+      const provider = str(inv, 'provider');
+      if (provider) return defined({ format: 'token', provider, locator: required(inv, 'id'), label: str(inv, 'label'), requiresApproval: inv.options.approval === true });
       const format = required(inv, 'format');
       const raw = await inv.stdin();
       let payload: unknown;
@@ -89,19 +97,30 @@ export const COMMANDS: readonly Command[] = [
   { name: 'keys export', usage: 'keys export ID --format jwk|spki|raw|pkcs8 [--private]', method: 'keys.export', options: ['format', 'private'], args: 1, unlock: true,
     params: async (inv) => defined({ id: inv.positionals[0], format: required(inv, 'format'), private: inv.options.private === true }) },
   { name: 'sign', usage: 'sign ID [--scheme S] [--hash H] [--prehashed] [--format F] (data on stdin)', method: 'crypto.sign', options: ['scheme', 'hash', 'prehashed', 'format'], args: 1, unlock: true,
+    token: (inv) => ({ keyId: inv.positionals[0] }),
     params: async (inv) => defined({ id: inv.positionals[0], data: await data(inv), ...signOpts(inv) }) },
   { name: 'verify', usage: 'verify ID --signature SIG [--scheme S] [--hash H] [--prehashed] [--format F] (data on stdin)', method: 'crypto.verify', options: ['signature', 'scheme', 'hash', 'prehashed', 'format'], args: 1, unlock: true,
+    token: (inv) => ({ keyId: inv.positionals[0] }),
     params: async (inv) => defined({ id: inv.positionals[0], signature: required(inv, 'signature'), data: await data(inv), ...signOpts(inv) }) },
   { name: 'encrypt', usage: 'encrypt ID [--mode M] [--aad A] [--iv IV] (plaintext on stdin)', method: 'crypto.encrypt', options: ['mode', 'aad', 'iv'], args: 1, unlock: true,
+    token: (inv) => ({ keyId: inv.positionals[0] }),
     params: async (inv) => defined({ id: inv.positionals[0], data: await data(inv), mode: str(inv, 'mode'), aad: str(inv, 'aad'), iv: str(inv, 'iv') }) },
   { name: 'decrypt', usage: 'decrypt ID --iv IV [--tag T] [--mode M] [--aad A] (ciphertext on stdin)', method: 'crypto.decrypt', options: ['mode', 'aad', 'iv', 'tag'], args: 1, unlock: true,
+    token: (inv) => ({ keyId: inv.positionals[0] }),
     params: async (inv) => defined({ id: inv.positionals[0], data: await data(inv), mode: str(inv, 'mode'), aad: str(inv, 'aad'), iv: str(inv, 'iv'), tag: str(inv, 'tag') }) },
   { name: 'mac', usage: 'mac ID (data on stdin)', method: 'crypto.mac', options: [], args: 1, unlock: true,
+    token: (inv) => ({ keyId: inv.positionals[0] }),
     params: async (inv) => ({ id: inv.positionals[0], data: await data(inv) }) },
   { name: 'mac-verify', usage: 'mac-verify ID --mac MAC (data on stdin)', method: 'crypto.macVerify', options: ['mac'], args: 1, unlock: true,
+    token: (inv) => ({ keyId: inv.positionals[0] }),
     params: async (inv) => ({ id: inv.positionals[0], data: await data(inv), mac: required(inv, 'mac') }) },
   { name: 'random', usage: 'random LENGTH', method: 'crypto.random', options: [], args: 1, unlock: false,
     params: async (inv) => ({ length: Number(inv.positionals[0]) }) },
+  { name: 'tokens list', usage: 'tokens list', method: 'tokens.list', options: [], args: 0, unlock: false, params: async () => ({}) },
+  { name: 'tokens login', usage: 'tokens login TOKEN (PIN from $OWKMS_PIN, --pin-file or a prompt; checks the PIN)', method: 'tokens.login', options: [], args: 1, unlock: false,
+    params: async (inv) => ({ token: inv.positionals[0], pin: await inv.secret('pin') }) },
+  { name: 'sealers set', usage: 'sealers set --seal KIND [--seal ...] [--unlock-policy any|all] [--tcti T] (the new complete set; re-authenticates)', method: 'kms.changeSealers', options: ['seal', 'unlock-policy', 'tcti'], args: 0, unlock: true,
+    params: async (inv) => defined({ sealers: await sealers(inv, true), unlockPolicy: str(inv, 'unlock-policy'), ...(await inv.currentSecrets()) }) },
   { name: 'audit list', usage: 'audit list [--limit N] [--cursor C]', method: 'audit.list', options: ['limit', 'cursor'], args: 0, unlock: true,
     params: async (inv) => defined({ limit: str(inv, 'limit') === undefined ? undefined : Number(str(inv, 'limit')), cursor: str(inv, 'cursor') }) },
   { name: 'audit verify', usage: 'audit verify', method: 'audit.verify', options: [], args: 0, unlock: true, params: async () => ({}) },

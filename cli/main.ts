@@ -3,10 +3,11 @@
 import { parseArgs } from 'node:util';
 import { KmsError } from '../kms-process/api/index.js';
 import { KmsHost } from '../kms-process/client/kmsHost.js';
-import { COMMANDS, findCommand, readStdin, type Invocation } from './commands.js';
+import { COMMANDS, findCommand, readStdin, type Command, type Invocation } from './commands.js';
+import type { ChannelClient } from '../kms-process/client/channelClient.js';
 import { printError, printResult } from './output.js';
 import { runRpc } from './rpc.js';
-import { readSecret, secretGiven } from './secrets.js';
+import { readSecret, secretGiven, type SecretSource } from './secrets.js';
 import { defaultStoreDir } from './storePath.js';
 
 const GLOBAL = ['store', 'json', 'passphrase-file', 'pin-file', 'help'];
@@ -38,6 +39,7 @@ const OPTIONS = {
   iv: { type: 'string' },
   tag: { type: 'string' },
   mac: { type: 'string' },
+  id: { type: 'string' },
 } as const;
 
 export function usage(): string {
@@ -55,6 +57,35 @@ export function usage(): string {
 }
 
 class UsageError extends Error {}
+
+/** Each secret asked for at most once per run (a PIN used to unlock is the one used to log in). */
+class SecretCache {
+  private readonly values = new Map<string, string>();
+  constructor(private readonly sources: Record<'passphrase' | 'new-passphrase' | 'pin', SecretSource>) {}
+  async get(what: 'passphrase' | 'new-passphrase' | 'pin', confirm = false): Promise<string> {
+    let v = this.values.get(what);
+    if (v === undefined) {
+      v = await readSecret(this.sources[what], confirm);
+      this.values.set(what, v);
+    }
+    return v;
+  }
+}
+
+/** Commands that use a key on a PKCS#11 token log in to that token first, in the same KMS process. */
+async function loginToToken(client: ChannelClient, command: Command, inv: Invocation, secrets: SecretCache): Promise<void> {
+  const target = command.token?.(inv);
+  if (!target) return;
+  let provider = target.provider;
+  if (!provider && target.keyId) {
+    try {
+      provider = (await client.call('keys.get', { id: target.keyId })).provider;
+    } catch {
+      return; // the command itself reports the missing or malformed key
+    }
+  }
+  if (provider?.startsWith('pkcs11:')) await client.call('tokens.login', { token: provider.slice(7), pin: await secrets.get('pin') });
+}
 
 async function run(argv: string[]): Promise<number> {
   let parsed;
@@ -78,16 +109,21 @@ async function run(argv: string[]): Promise<number> {
     if (found.rest.length !== found.command.args) throw new UsageError(`usage: owkms ${found.command.usage}`);
   }
   const passphraseSrc = { env: 'OWKMS_PASSPHRASE', file: values['passphrase-file'], what: 'Passphrase' };
+  const newPassphraseSrc = { env: 'OWKMS_NEW_PASSPHRASE', what: 'New passphrase' };
   const pinSrc = { env: 'OWKMS_PIN', file: values['pin-file'], what: 'PIN' };
+  const secrets = new SecretCache({ passphrase: passphraseSrc, 'new-passphrase': newPassphraseSrc, pin: pinSrc });
   const storeDir = values.store ?? defaultStoreDir();
   const host = await KmsHost.start({ storeDir, transport: 'stdio', callers: ['cli'], holder: 'owkms cli', stderr: 'inherit' });
   try {
     const client = host.client;
-    const needsUnlock = isRpc ? secretGiven(passphraseSrc) : found!.command.unlock;
+    const used: { passphrase?: string; pin?: string } = {};
+    // rpc reads the protocol from stdin, so it only unlocks with secrets given without asking.
+    const needsUnlock = isRpc ? secretGiven(passphraseSrc) || secretGiven(pinSrc) : found!.command.unlock;
     if (needsUnlock) {
-      const status = await client.call('kms.status', {});
+      const status = await client.call('kms.status', { probe: false });
       if (status.state === 'locked') {
-        await client.call('kms.unlock', { passphrase: await readSecret(passphraseSrc) });
+        for (const need of status.unlockNeeds ?? []) used[need] = await secrets.get(need);
+        await client.call('kms.unlock', used);
       }
     }
     if (isRpc) {
@@ -98,8 +134,10 @@ async function run(argv: string[]): Promise<number> {
       positionals: found!.rest,
       options: values as Invocation['options'],
       stdin: () => readStdin(),
-      secret: (what, confirm) => readSecret(what === 'pin' ? pinSrc : passphraseSrc, confirm),
+      secret: (what, confirm) => secrets.get(what, confirm),
+      currentSecrets: async () => (Object.keys(used).length > 0 ? used : { passphrase: await secrets.get('passphrase') }),
     };
+    await loginToToken(client, found!.command, inv, secrets);
     const params = await found!.command.params(inv);
     const result = await client.callUnchecked(found!.command.method, params);
     printResult(result, json);

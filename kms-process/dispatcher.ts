@@ -20,9 +20,10 @@ import { cryptoHandlers } from './services/cryptoService.js';
 import type { Call, Handler, HandlerTable } from './services/handler.js';
 import { keysHandlers } from './services/keysService.js';
 import { lifecycleHandlers } from './services/lifecycleService.js';
+import { tokensHandlers } from './services/tokensService.js';
 
 /** Methods whose calls are not audited: reading the state is not an operation on keys. */
-const UNAUDITED: ReadonlySet<string> = new Set(['kms.status', 'audit.list', 'audit.verify']);
+const UNAUDITED: ReadonlySet<string> = new Set(['kms.status', 'audit.list', 'audit.verify', 'tokens.list']);
 
 function firstIssuePath(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): { path: string; message: string } {
   const i = issues[0];
@@ -35,7 +36,7 @@ export class Dispatcher {
   private readonly handlers: HandlerTable;
 
   constructor(private readonly ctx: KmsContext, extra: HandlerTable = {}) {
-    this.handlers = { ...lifecycleHandlers(ctx), ...keysHandlers(ctx), ...cryptoHandlers(ctx), ...auditHandlers(ctx), ...extra };
+    this.handlers = { ...lifecycleHandlers(ctx), ...keysHandlers(ctx), ...cryptoHandlers(ctx), ...auditHandlers(ctx), ...tokensHandlers(ctx), ...extra };
   }
 
   async handle(req: RpcRequest, defaultCaller: Caller, allowedCallers: readonly Caller[]): Promise<RpcResponse> {

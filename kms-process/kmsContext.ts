@@ -7,10 +7,14 @@ import { AuditBatcher } from './audit/auditBatcher.js';
 import type { AuditRecord } from './audit/auditLog.js';
 import { KeyCache } from './keystore/keyCache.js';
 import { Keystore } from './keystore/keystore.js';
+import type { PinFailureStore } from './providers/pkcs11/pinFailureStore.js';
+import { Pkcs11Runtime } from './providers/pkcs11/pkcs11Runtime.js';
 import type { ExternalKeyProvider, KeyProvider } from './providers/provider.js';
 import { SoftwareProvider } from './providers/softwareProvider.js';
+import { KeychainSealer } from './sealing/keychainSealer.js';
 import { PassphraseSealer } from './sealing/passphraseSealer.js';
 import type { Sealer } from './sealing/sealer.js';
+import { TpmSealer } from './sealing/tpmSealer.js';
 
 export const KMS_VERSION = '0.1.0';
 
@@ -26,7 +30,7 @@ export class KmsContext {
   readonly registry: AlgorithmRegistry = createAlgorithmRegistry();
   readonly cache: KeyCache;
   readonly software: SoftwareProvider;
-  readonly external = new Map<string, ExternalKeyProvider>();
+  readonly pkcs11: Pkcs11Runtime;
   readonly sealers = new Map<SealerKind, Sealer>();
   readonly audit: AuditBatcher;
   private readonly opened: Keystore | KmsError;
@@ -45,7 +49,20 @@ export class KmsContext {
         process.stderr.write(`owkms: audit write failed: ${(e as Error).name}\n`);
       }
     });
+    this.pkcs11 = new Pkcs11Runtime(() => this.pinStore());
     this.sealers.set('passphrase', new PassphraseSealer());
+    this.sealers.set('tpm', new TpmSealer());
+    this.sealers.set('keychain', new KeychainSealer());
+    this.sealers.set('pkcs11', this.pkcs11.sealer());
+  }
+
+  /** Wrong-PIN counts for tokens that do not count them, kept in the keystore so they survive a restart. */
+  private pinStore(): PinFailureStore {
+    const throttle = () => this.keystore.throttle;
+    return {
+      read: (serial) => throttle().read(`pin:${serial}`),
+      write: (serial, state) => throttle().write(`pin:${serial}`, state),
+    };
   }
 
   /** The open keystore, or the typed reason it is not (BUSY, CORRUPT, ...). */
@@ -54,12 +71,15 @@ export class KmsContext {
     return this.opened;
   }
 
-  provider(id: string): KeyProvider {
+  async provider(id: string): Promise<KeyProvider> {
     if (id === 'software') return this.software;
+    return this.externalProvider(id);
+  }
+
+  async externalProvider(id: string): Promise<ExternalKeyProvider> {
     const kind = id.split(':', 1)[0]!;
-    const p = this.external.get(kind);
-    if (!p) throw new KmsError('UNSUPPORTED', `provider '${kind}' is not available in this KMS`);
-    return p;
+    if (kind === 'pkcs11') return (await this.pkcs11.get()).provider;
+    throw new KmsError('UNSUPPORTED', `provider '${kind}' is not available in this KMS`);
   }
 
   /** A keystore write with its audit entry, after the batched entries that came before it. */
@@ -75,6 +95,7 @@ export class KmsContext {
   }
 
   close(): void {
+    void this.pkcs11.close();
     this.audit.flush();
     this.cache.dispose();
     if (!(this.opened instanceof KmsError)) this.opened.close();

@@ -16,6 +16,8 @@ export interface SignInput {
   hash?: string | undefined;
   prehashed?: boolean | undefined;
   format?: string | undefined;
+  /** FIPS 204 context string (ML-DSA only, at most 255 bytes); other algorithms reject it. */
+  context?: Uint8Array | undefined;
 }
 export interface VerifyInput extends SignInput {
   signature: Uint8Array;
@@ -36,6 +38,25 @@ export interface DecryptInput extends EncryptInput {
   tag?: Uint8Array | undefined;
 }
 
+/** Options of `generate`; only `hd-seed` takes any (BIP39 word count and passphrase). */
+export interface GenerateOptions {
+  words?: 12 | 24 | undefined;
+  bip39Passphrase?: string | undefined;
+}
+
+/** A child key made by `derive`: its algorithm, its material and the normalised path it was derived at. */
+export interface DerivedKey {
+  algorithm: 'secp256k1' | 'ed25519';
+  material: KeyMaterial;
+  path: string;
+}
+
+/** What `encapsulate` returns: the shared secret to keep and the ciphertext to send. */
+export interface Encapsulation {
+  sharedSecret: Uint8Array;
+  ciphertext: Uint8Array;
+}
+
 export type ImportFormat = 'jwk' | 'pkcs8' | 'spki' | 'raw';
 export type ExportFormat = 'jwk' | 'spki' | 'raw' | 'pkcs8';
 
@@ -50,7 +71,7 @@ export interface AlgorithmSpec<Priv = unknown, Pub = unknown> {
   /** Every operation the algorithm can do; also the default purposes of a new key. */
   readonly operations: readonly Operation[];
 
-  generate(): KeyMaterial;
+  generate(options?: GenerateOptions): KeyMaterial;
   loadPrivate(material: KeyMaterial): Priv;
   loadPublic?(publicRaw: Uint8Array): Pub;
 
@@ -70,6 +91,25 @@ export interface AlgorithmSpec<Priv = unknown, Pub = unknown> {
   decrypt?(key: Priv, input: DecryptInput): Uint8Array;
   mac?(key: Priv, data: Uint8Array): Uint8Array;
   macVerify?(key: Priv, data: Uint8Array, mac: Uint8Array): boolean;
+
+  /** Raw shared secret (ECDH x-coordinate, X25519 output) with a peer's public key; the peer point is validated. */
+  agree?(key: Priv, peerPublic: Uint8Array | Jwk): Uint8Array;
+  /**
+   * Key wrapping. Symmetric algorithms get the private handle and take `mode` ('kw' RFC 3394, 'kwp' RFC 5649);
+   * asymmetric ones (RSA-OAEP) get the public handle for `wrap` (like `encrypt`) and the private one for `unwrap`.
+   */
+  wrap?(key: Priv | Pub, keyToWrap: Uint8Array, mode?: string): Uint8Array;
+  unwrap?(key: Priv, wrapped: Uint8Array, mode?: string): Uint8Array;
+  /** KEM (ML-KEM): `encapsulate` takes the public handle, `decapsulate` the private one. */
+  encapsulate?(key: Pub): Encapsulation;
+  decapsulate?(key: Priv, ciphertext: Uint8Array): Uint8Array;
+
+  /** hd-seed: the child key at `path` (BIP32 for secp256k1, SLIP-10 hardened-only for ed25519). */
+  derive?(key: Priv, path: string, child?: DerivedKey['algorithm']): DerivedKey;
+  /** hd-seed: material from a BIP39 mnemonic (English word list; bad words or checksum are INVALID_REQUEST). */
+  fromMnemonic?(mnemonic: string, passphrase?: string): KeyMaterial;
+  /** hd-seed: the mnemonic words for an explicit, approved backup export; never used otherwise. */
+  exportMnemonic?(material: KeyMaterial): string;
 }
 
 /** Operation name -> the spec member that implements it. */
@@ -80,4 +120,10 @@ export const OPERATION_MEMBER: Partial<Record<Operation, keyof AlgorithmSpec>> =
   decrypt: 'decrypt',
   mac: 'mac',
   macVerify: 'macVerify',
+  agree: 'agree',
+  wrap: 'wrap',
+  unwrap: 'unwrap',
+  encapsulate: 'encapsulate',
+  decapsulate: 'decapsulate',
+  derive: 'derive',
 };

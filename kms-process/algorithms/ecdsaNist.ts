@@ -1,10 +1,12 @@
-// ECDSA over the NIST curves P-224, P-256, P-384, P-521 (FIPS 186-4), one spec per curve from one factory.
+// ECDSA and ECDH over the NIST curves P-224, P-256, P-384, P-521 (FIPS 186-4, SP 800-56A), one spec per curve.
 // node:crypto signs and verifies messages; a `prehashed` digest goes to @noble/curves (node always hashes first).
 import { sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import type { Jwk } from '../api/common.js';
 import type { AlgorithmSpec, ExportFormat, ImportFormat, KeyMaterial, SignInput, VerifyInput } from './algorithm.js';
 import { EC_CURVES, type EcCurve } from './ecCurves.js';
+import { ecdhAgree } from './ecdhAgree.js';
 import {
+  compressPoint,
   ecJwk,
   exportEcKey,
   generateEcKey,
@@ -14,7 +16,8 @@ import {
   privateKeyObject,
   publicKeyObject,
 } from './ecKeyEncoding.js';
-import { invalid, loadStored, requireSecret, sameBytes, unsupported, verifyOrFalse } from './specChecks.js';
+import { invalid, loadStored, rejectOption, requireSecret, sameBytes, unsupported, verifyOrFalse } from './specChecks.js';
+import { didKey } from './walletFormats.js';
 
 export type NistCurveId = 'p224' | 'p256' | 'p384' | 'p521';
 
@@ -45,6 +48,7 @@ interface SignOptions {
 }
 
 function signOptions(id: NistCurveId, input: SignInput): SignOptions {
+  rejectOption(id, 'context', input.context);
   if (input.scheme !== undefined && input.scheme !== 'ecdsa') throw unsupported(`${id} signs with 'ecdsa' only`);
   const hash = input.hash ?? DEFAULT_HASH[id];
   const digestBytes = HASH_BYTES[hash];
@@ -66,7 +70,7 @@ export function createEcdsaNistSpec(id: NistCurveId): AlgorithmSpec<NistPrivateK
   return {
     id,
     type: 'asymmetric',
-    operations: ['sign', 'verify'],
+    operations: ['sign', 'verify', 'agree'],
 
     generate(): KeyMaterial {
       const { secret, point } = generateEcKey(curve);
@@ -94,6 +98,11 @@ export function createEcdsaNistSpec(id: NistCurveId): AlgorithmSpec<NistPrivateK
     publicJwk(publicRaw: Uint8Array): Jwk {
       return ecJwk(curve, normalizePoint(curve, publicRaw));
     },
+
+    // did:key defines P-256 keys (multicodec p256-pub, compressed point); the other curves show nothing extra.
+    ...(id === 'p256'
+      ? { describe: (publicRaw: Uint8Array) => ({ didKey: didKey('p256', compressPoint(curve, publicRaw)) }) }
+      : {}),
 
     importKey(format: ImportFormat, data: Uint8Array | Jwk): KeyMaterial {
       const { secret, point } = importEcKey(curve, format, data);
@@ -127,6 +136,10 @@ export function createEcdsaNistSpec(id: NistCurveId): AlgorithmSpec<NistPrivateK
       return verifyOrFalse(() =>
         nodeVerify(hash, input.data, { key: key.key, dsaEncoding: der ? 'der' : 'ieee-p1363' }, sig),
       );
+    },
+
+    agree(key: NistPrivateKey, peerPublic: Uint8Array | Jwk): Uint8Array {
+      return ecdhAgree(curve, key.secret, peerPublic);
     },
   };
 }

@@ -3,6 +3,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, t
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { Jwk } from '../api/common.js';
 import type { AlgorithmSpec, ExportFormat, ImportFormat, KeyMaterial, SignInput, VerifyInput } from './algorithm.js';
+import { didKey, solanaAddress } from './walletFormats.js';
 import {
   b64u,
   expectJwkType,
@@ -68,6 +69,7 @@ function publicKeyObject(raw: Uint8Array): KeyObject {
 function checkSignOptions(input: SignInput): void {
   if (input.scheme !== undefined && input.scheme !== 'eddsa') throw unsupported(`${ID} signs with 'eddsa' only`);
   rejectOption(ID, 'hash', input.hash);
+  rejectOption(ID, 'context', input.context);
   // Ed25519ph (RFC 8032 prehash variant) is a different algorithm; it is not offered.
   if (input.prehashed) throw unsupported(`${ID} is pure EdDSA; 'prehashed' is not supported`);
   if (input.format !== undefined && input.format !== 'p1363') throw unsupported(`${ID} signatures are 64 bytes R||S`);
@@ -112,6 +114,11 @@ export const ed25519Spec: AlgorithmSpec<KeyObject, KeyObject> = {
 
   publicJwk(publicRaw: Uint8Array): Jwk {
     return { kty: 'OKP', crv: 'Ed25519', x: b64u(checkPublic(publicRaw)) };
+  },
+
+  describe(publicRaw: Uint8Array): Record<string, string> {
+    const key = checkPublic(publicRaw);
+    return { solanaAddress: solanaAddress(key), didKey: didKey('ed25519', key) };
   },
 
   importKey(format: ImportFormat, data: Uint8Array | Jwk): KeyMaterial {

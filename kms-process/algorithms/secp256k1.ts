@@ -1,13 +1,15 @@
-// secp256k1 on @noble/curves: ECDSA (RFC 6979, low-S) in p1363, DER or recoverable form, and BIP340 Schnorr.
-// secret = 32-byte scalar, publicRaw = 33-byte compressed SEC1 point.
+// secp256k1 on @noble/curves: ECDSA (RFC 6979, low-S) in p1363, DER or recoverable form, EIP-191 personal_sign,
+// BIP340 Schnorr, ECDH (OpenSSL), wallet addresses. secret = 32-byte scalar, publicRaw = 33-byte compressed point.
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { keccak_256, sha3_256 } from '@noble/hashes/sha3.js';
 import type { Jwk } from '../api/common.js';
 import type { AlgorithmSpec, ExportFormat, ImportFormat, KeyMaterial, SignInput, VerifyInput } from './algorithm.js';
 import { EC_CURVES } from './ecCurves.js';
+import { ecdhAgree } from './ecdhAgree.js';
 import { compressPoint, ecJwk, exportEcKey, importEcKey, normalizePoint, pointFromScalar } from './ecKeyEncoding.js';
-import { invalid, loadStored, requireSecret, sameBytes, unsupported, verifyOrFalse } from './specChecks.js';
+import { invalid, loadStored, rejectOption, requireSecret, sameBytes, unsupported, verifyOrFalse } from './specChecks.js';
+import { bitcoinP2tr, bitcoinP2wpkh, didKey, ethereumAddress } from './walletFormats.js';
 
 const curve = EC_CURVES.secp256k1;
 const ID = 'secp256k1';
@@ -40,9 +42,29 @@ const HASH_BYTES: Readonly<Record<string, number>> = {
   sha512: 64,
 };
 
-type Plan = { scheme: 'bip340' } | { scheme: 'ecdsa'; digest: Uint8Array; format: 'p1363' | 'der' | 'recoverable' };
+type Plan =
+  | { scheme: 'bip340' }
+  | { scheme: 'ecdsa'; digest: Uint8Array; format: 'p1363' | 'der' | 'recoverable' }
+  | { scheme: 'eip191'; digest: Uint8Array };
+
+/** EIP-191 version 0x45 (personal_sign): keccak256("\x19Ethereum Signed Message:\n" + decimal length + message). */
+export function eip191Digest(message: Uint8Array): Uint8Array {
+  const prefix = new TextEncoder().encode(`\x19Ethereum Signed Message:\n${message.length}`);
+  const buf = new Uint8Array(prefix.length + message.length);
+  buf.set(prefix);
+  buf.set(message, prefix.length);
+  return keccak_256(buf);
+}
 
 function plan(input: SignInput): Plan {
+  rejectOption(ID, 'context', input.context);
+  if (input.scheme === 'eip191') {
+    // The message is the data as given; the scheme fixes its hash and its 65-byte r||s||v output.
+    if (input.hash !== undefined && input.hash !== 'keccak256') throw unsupported(`EIP-191 hashes with keccak256 only`);
+    if (input.prehashed) throw unsupported(`EIP-191 hashes the prefixed message itself; 'prehashed' is not supported`);
+    if (input.format !== undefined && input.format !== 'recoverable') throw unsupported(`EIP-191 signatures are 65 bytes`);
+    return { scheme: 'eip191', digest: eip191Digest(input.data) };
+  }
   if (input.scheme === 'bip340') {
     // BIP340 signs `data` as its message m exactly as given (usually a 32-byte digest the caller made), so a
     // hash choice has no meaning and `prehashed` changes nothing.
@@ -50,7 +72,9 @@ function plan(input: SignInput): Plan {
     if (input.format !== undefined && input.format !== 'p1363') throw unsupported(`BIP340 signatures are 64 bytes`);
     return { scheme: 'bip340' };
   }
-  if (input.scheme !== undefined && input.scheme !== 'ecdsa') throw unsupported(`${ID} signs with 'ecdsa' or 'bip340'`);
+  if (input.scheme !== undefined && input.scheme !== 'ecdsa') {
+    throw unsupported(`${ID} signs with 'ecdsa', 'eip191' or 'bip340'`);
+  }
   const hash = input.hash ?? 'sha256';
   const fn = HASHES[hash];
   const bytes = HASH_BYTES[hash];
@@ -79,7 +103,7 @@ function publicOf(material: KeyMaterial): Uint8Array {
 export const secp256k1Spec: AlgorithmSpec<Secp256k1PrivateKey, Secp256k1PublicKey> = {
   id: ID,
   type: 'asymmetric',
-  operations: ['sign', 'verify'],
+  operations: ['sign', 'verify', 'agree'],
 
   generate(): KeyMaterial {
     const secret = secp256k1.utils.randomSecretKey();
@@ -108,6 +132,16 @@ export const secp256k1Spec: AlgorithmSpec<Secp256k1PrivateKey, Secp256k1PublicKe
     return ecJwk(curve, normalizePoint(curve, publicRaw));
   },
 
+  describe(publicRaw: Uint8Array): Record<string, string> {
+    const compressed = publicOf({ publicRaw });
+    return {
+      ethereumAddress: ethereumAddress(compressed),
+      bitcoinP2wpkh: bitcoinP2wpkh(compressed),
+      bitcoinP2tr: bitcoinP2tr(compressed),
+      didKey: didKey('secp256k1', compressed),
+    };
+  },
+
   importKey(format: ImportFormat, data: Uint8Array | Jwk): KeyMaterial {
     const { secret, point } = importEcKey(curve, format, data);
     const publicRaw = compressPoint(curve, point);
@@ -124,6 +158,12 @@ export const secp256k1Spec: AlgorithmSpec<Secp256k1PrivateKey, Secp256k1PublicKe
   sign(key: Secp256k1PrivateKey, input: SignInput): Uint8Array {
     const p = plan(input);
     if (p.scheme === 'bip340') return schnorr.sign(input.data, key.secret);
+    if (p.scheme === 'eip191') {
+      // Wallets (eth_sign / personal_sign, ecrecover callers) expect v = 27 + recovery bit.
+      const sig = toRecoverable(secp256k1.sign(p.digest, key.secret, { prehash: false, lowS: true, format: 'recovered' }));
+      sig[64] = 27 + (sig[64] ?? 0);
+      return sig;
+    }
     // RFC 6979 deterministic nonces; lowS: true normalises s to the lower half (BIP62 / EIP-2).
     if (p.format === 'recoverable') {
       return toRecoverable(secp256k1.sign(p.digest, key.secret, { prehash: false, lowS: true, format: 'recovered' }));
@@ -137,6 +177,7 @@ export const secp256k1Spec: AlgorithmSpec<Secp256k1PrivateKey, Secp256k1PublicKe
    * - ecdsa p1363/der accept high-S signatures: they are valid ECDSA (SEC 1, X9.62), Wycheproof marks them valid,
    *   and OpenSSL and Java accept them. This KMS only ever produces low-S.
    * - ecdsa recoverable requires low-S and v in {0, 1} that recovers this key, as Ethereum (EIP-2) does.
+   * - eip191 like recoverable over the EIP-191 digest, with v in {27, 28} (what wallets produce).
    * - bip340 per BIP340 with the x-only key.
    */
   verify(key: Secp256k1PublicKey, input: VerifyInput): boolean {
@@ -146,8 +187,9 @@ export const secp256k1Spec: AlgorithmSpec<Secp256k1PrivateKey, Secp256k1PublicKe
       if (sig.length !== 64) return false;
       return verifyOrFalse(() => schnorr.verify(sig, input.data, key.xOnly));
     }
-    if (p.format === 'recoverable') {
-      const v = sig[64];
+    if (p.scheme === 'eip191' || p.format === 'recoverable') {
+      const offset = p.scheme === 'eip191' ? 27 : 0;
+      const v = (sig[64] ?? -1) - offset;
       if (sig.length !== 65 || (v !== 0 && v !== 1)) return false;
       const nobleRecovered = new Uint8Array(65);
       nobleRecovered[0] = v;
@@ -159,5 +201,9 @@ export const secp256k1Spec: AlgorithmSpec<Secp256k1PrivateKey, Secp256k1PublicKe
     if (p.format === 'p1363' && sig.length !== 64) return false;
     const format = p.format === 'der' ? 'der' : 'compact';
     return verifyOrFalse(() => secp256k1.verify(sig, p.digest, key.compressed, { prehash: false, lowS: false, format }));
+  },
+
+  agree(key: Secp256k1PrivateKey, peerPublic: Uint8Array | Jwk): Uint8Array {
+    return ecdhAgree(curve, key.secret, peerPublic);
   },
 };

@@ -31,6 +31,16 @@ export const keysMethods = {
         ...keyFlags,
       }),
       z.strictObject({
+        /** Adopt a key that already lives on a token: `provider` names the token, `locator` its CKA_ID (hex) or PIV slot. */
+        format: z.literal('token'),
+        provider: providerId,
+        locator: z.string().regex(/^([0-9a-fA-F]{2}){1,64}$|^[0-9a-fA-F]{2}$/, 'a hex CKA_ID or a PIV slot'),
+        label: keyFlags.label,
+        purposes: keyFlags.purposes,
+        requiresApproval: keyFlags.requiresApproval,
+        callers: keyFlags.callers,
+      }),
+      z.strictObject({
         format: z.literal('mnemonic'),
         data: z.string().min(1).max(MAX_SECRET_STRING),
         algorithm: z.literal('hd-seed').optional(),

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { empty, secretString, shortString } from './common.js';
 
+
 export const sealerKind = z.enum(['passphrase', 'tpm', 'keychain', 'pkcs11']);
 export type SealerKind = z.infer<typeof sealerKind>;
 
@@ -30,7 +31,8 @@ const sealerStatus = z.object({
 
 export const kmsMethods = {
   'kms.status': {
-    params: empty,
+    /** `probe: false` skips asking each sealer and token whether it is there (cheap state check). */
+    params: z.strictObject({ probe: z.boolean().optional() }),
     result: z.object({
       state: z.enum(['uninitialized', 'locked', 'unlocked']),
       version: z.string(),
@@ -41,6 +43,9 @@ export const kmsMethods = {
       tokens: z.array(z.object({ serial: z.string(), label: z.string() })),
       failedAttempts: z.number().int().optional(),
       retryAfterMs: z.number().int().optional(),
+      rollback: z.string().optional(),
+      /** What `kms.unlock` needs given the enrolled sealers and the unlock policy (empty: a sealer needs nothing). */
+      unlockNeeds: z.array(z.enum(['passphrase', 'pin'])).optional(),
     }),
   },
   'kms.init': {
@@ -53,6 +58,16 @@ export const kmsMethods = {
   'kms.unlock': {
     params: z.strictObject({ passphrase: secretString.optional(), pin: secretString.optional() }),
     result: z.object({ state: z.literal('unlocked'), unlockedBy: z.array(sealerKind) }),
+  },
+  'kms.changeSealers': {
+    /** The complete new set of sealers; the current secret (passphrase or PIN) re-authenticates the change. */
+    params: z.strictObject({
+      sealers: z.array(sealerEnrolment).min(1).max(4),
+      unlockPolicy: unlockPolicy.optional(),
+      passphrase: secretString.optional(),
+      pin: secretString.optional(),
+    }),
+    result: z.object({ sealers: z.array(sealerKind), unlockPolicy: unlockPolicy }),
   },
   'kms.lock': {
     params: empty,

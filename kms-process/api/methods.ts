@@ -4,12 +4,14 @@ import { auditMethods } from './auditMethods.js';
 import { cryptoMethods } from './cryptoMethods.js';
 import { keysMethods } from './keysMethods.js';
 import { kmsMethods } from './kmsMethods.js';
+import { tokensMethods } from './tokensMethods.js';
 
 export const METHODS = {
   ...kmsMethods,
   ...keysMethods,
   ...cryptoMethods,
   ...auditMethods,
+  ...tokensMethods,
 } as const;
 
 export type MethodName = keyof typeof METHODS;

@@ -7,7 +7,7 @@ const tokenRef = shortString;
 
 const moduleStatus = z.object({
   path: z.string(),
-  profile: z.enum(['softhsm2', 'ykcs11', 'opensc', 'generic']),
+  profile: z.string(),
   loaded: z.boolean(),
   manufacturer: z.string().optional(),
   description: z.string().optional(),

@@ -122,18 +122,24 @@ export class Keystore {
     this.dk = dk;
   }
 
+  /** Whether `mk` is this keystore's master key (the check value stored at init). */
+  matchesMasterKey(mk: Uint8Array): boolean {
+    const id = this.keystoreId;
+    if (!id) return false;
+    const expected = Buffer.from(this.meta.get('master_check') ?? '', 'base64url');
+    const actual = masterCheck(mk, id);
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  }
+
   /** Check a combined master key and every authenticated row it covers; then unlock. Takes ownership of `mk`. */
   unlockWith(mk: Buffer): void {
     const id = this.keystoreId;
     if (!id) throw new KmsError('NOT_INITIALIZED', 'the keystore is not initialized');
-    const expected = Buffer.from(this.meta.get('master_check') ?? '', 'base64url');
-    const actual = masterCheck(mk, id);
+    const matches = this.matchesMasterKey(mk);
     const dk = new DerivedKeys(mk, id);
     mk.fill(0);
     try {
-      if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
-        throw new KmsError('TAMPERED', 'the unsealed master key does not match this keystore');
-      }
+      if (!matches) throw new KmsError('TAMPERED', 'the unsealed master key does not match this keystore');
       this.meta.verify(dk);
       const macs = this.db.prepare('SELECT kind, mac FROM sealers').all() as Array<{ kind: SealerKind; mac: Buffer | null }>;
       for (const c of this.sealedCopies()) {

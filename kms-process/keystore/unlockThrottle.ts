@@ -47,13 +47,19 @@ export class UnlockThrottle {
         data: { retryAfterMs: wait },
       });
     }
-    const s = this.read(subject);
-    this.db
-      .prepare(
-        'INSERT INTO unlock_attempts (subject, failures, last_failure_at) VALUES (?, ?, ?) ' +
-          'ON CONFLICT(subject) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at',
-      )
-      .run(subject, s.failures + 1, this.now());
+    this.write(subject, { failures: this.read(subject).failures + 1, lastFailureAt: this.now() });
+  }
+
+  /** Store a counter kept by someone else (the token service's PIN counts for tokens that do not count). */
+  write(subject: string, state: AttemptState): void {
+    if (state.failures === 0) this.succeeded(subject);
+    else
+      this.db
+        .prepare(
+          'INSERT INTO unlock_attempts (subject, failures, last_failure_at) VALUES (?, ?, ?) ' +
+            'ON CONFLICT(subject) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at',
+        )
+        .run(subject, state.failures, state.lastFailureAt);
   }
 
   succeeded(subject: string): void {

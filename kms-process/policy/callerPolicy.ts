@@ -24,6 +24,8 @@ const UI: ReadonlySet<string> = new Set<MethodName>([
   'crypto.random',
   'audit.list',
   'audit.verify',
+  'tokens.list',
+  'tokens.logout',
 ]);
 
 const REST: ReadonlySet<string> = new Set<MethodName>([

@@ -43,6 +43,8 @@ export interface Sealer {
   unseal(copy: SealedCopy, secrets: UnlockSecrets, ctx: SealContext): Promise<Uint8Array>;
   /** Whether this sealer needs a user secret at unlock, and which one. */
   readonly needs: 'passphrase' | 'pin' | 'none';
+  /** The same for one sealed copy, where it depends on how the copy was enrolled (a TPM copy with an authValue). */
+  needsFor?(copy: SealedCopy): 'passphrase' | 'pin' | 'none';
   /** Remove external state (keychain entry, TPM NV index) when the sealer is removed; optional. */
   forget?(copy: SealedCopy, ctx: SealContext): Promise<void>;
 }

@@ -57,6 +57,10 @@ export class TpmSealer implements Sealer {
 
   constructor(private readonly opts: { tcti?: string } = {}) {}
 
+  needsFor(copy: SealedCopy): 'pin' | 'none' {
+    return tpmCopyNeedsPin(copy) ? 'pin' : 'none';
+  }
+
   /** What backs the sealer: manufacturer, firmware and TCTI, or why there is no TPM. */
   async describe(tcti = defaultTcti(this.opts.tcti)): Promise<{ tcti: string; info: TpmInfo }> {
     const addon = tpm2Availability();

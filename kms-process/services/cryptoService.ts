@@ -21,10 +21,10 @@ export function keyRef(rec: KeyRecord): StoredKeyRef {
 }
 
 /** The key, checked against its policy for `op` by `caller`, and the provider that can do `op` with it. */
-export function keyFor(ctx: KmsContext, id: string, op: Operation, caller: Caller): { key: StoredKeyRef; provider: KeyProvider } {
+export async function keyFor(ctx: KmsContext, id: string, op: Operation, caller: Caller): Promise<{ key: StoredKeyRef; provider: KeyProvider }> {
   const rec = ctx.keystore.keys.get(id);
   authorizeKeyUse(rec, op, caller);
-  const provider = ctx.provider(rec.provider);
+  const provider = await ctx.provider(rec.provider);
   if (!provider.supports(rec.algorithm, op)) throw new KmsError('UNSUPPORTED', `'${op}' is not available for ${rec.algorithm} keys`);
   return { key: keyRef(rec), provider };
 }
@@ -37,17 +37,17 @@ function need<T>(fn: T | undefined, op: string): T {
 export function cryptoHandlers(ctx: KmsContext): HandlerTable {
   return {
     'crypto.sign': async (p, call) => {
-      const { key, provider } = keyFor(ctx, p.id, 'sign', call.caller);
+      const { key, provider } = await keyFor(ctx, p.id, 'sign', call.caller);
       const sig = await need(provider.sign, 'sign').call(provider, key, { ...p, data: bytes(p.data) });
       return { signature: toB64u(sig) };
     },
     'crypto.verify': async (p, call) => {
-      const { key, provider } = keyFor(ctx, p.id, 'verify', call.caller);
+      const { key, provider } = await keyFor(ctx, p.id, 'verify', call.caller);
       const valid = await need(provider.verify, 'verify').call(provider, key, { ...p, data: bytes(p.data), signature: bytes(p.signature) });
       return { valid };
     },
     'crypto.encrypt': async (p, call) => {
-      const { key, provider } = keyFor(ctx, p.id, 'encrypt', call.caller);
+      const { key, provider } = await keyFor(ctx, p.id, 'encrypt', call.caller);
       const out = await need(provider.encrypt, 'encrypt').call(provider, key, { data: bytes(p.data), mode: p.mode, iv: opt(p.iv), aad: opt(p.aad) });
       return {
         ciphertext: toB64u(out.ciphertext),
@@ -57,17 +57,17 @@ export function cryptoHandlers(ctx: KmsContext): HandlerTable {
       };
     },
     'crypto.decrypt': async (p, call) => {
-      const { key, provider } = keyFor(ctx, p.id, 'decrypt', call.caller);
+      const { key, provider } = await keyFor(ctx, p.id, 'decrypt', call.caller);
       const input = { data: bytes(p.data), mode: p.mode, iv: opt(p.iv), tag: opt(p.tag), aad: opt(p.aad) };
       const plaintext = await need(provider.decrypt, 'decrypt').call(provider, key, input);
       return { plaintext: toB64u(plaintext) };
     },
     'crypto.mac': async (p, call) => {
-      const { key, provider } = keyFor(ctx, p.id, 'mac', call.caller);
+      const { key, provider } = await keyFor(ctx, p.id, 'mac', call.caller);
       return { mac: toB64u(await need(provider.mac, 'mac').call(provider, key, bytes(p.data))) };
     },
     'crypto.macVerify': async (p, call) => {
-      const { key, provider } = keyFor(ctx, p.id, 'macVerify', call.caller);
+      const { key, provider } = await keyFor(ctx, p.id, 'macVerify', call.caller);
       return { valid: await need(provider.macVerify, 'verify a mac').call(provider, key, bytes(p.data), bytes(p.mac)) };
     },
     'crypto.random': async (p) => ({ bytes: toB64u(randomBytes(p.length)) }),

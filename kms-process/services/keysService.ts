@@ -1,12 +1,13 @@
 // keys.* : generate, import, list, get, update, delete and export keys.
 import { randomBytes } from 'node:crypto';
-import { fromB64u, KmsError, toB64u, type Caller, type Jwk, type Operation } from '../api/index.js';
+import { fromB64u, KmsError, toB64u, type AlgorithmId, type Caller, type Jwk, type Operation } from '../api/index.js';
 import type { KeyMaterial } from '../algorithms/algorithm.js';
 import { algorithmForJwk } from '../algorithms/jwkAlgorithm.js';
 import type { KeyRecord } from '../keystore/keyTable.js';
 import type { KmsContext } from '../kmsContext.js';
 import { newKeyPolicy } from '../policy/keyPolicy.js';
-import type { HandlerTable } from './handler.js';
+import type { Call, HandlerTable } from './handler.js';
+import type { KeyProvider } from '../providers/provider.js';
 import { keyInfo } from './keyInfo.js';
 
 /** Operations a key can still do with only its public part. */
@@ -23,8 +24,7 @@ function zeroize(m: KeyMaterial): void {
 }
 
 export function keysHandlers(ctx: KmsContext): HandlerTable {
-  const store = (material: KeyMaterial, rec: Omit<KeyRecord, 'hasSecret' | 'id' | 'createdAt'>, call: { caller: Caller; method: string; audited: boolean; keyId?: string | undefined }) => {
-    const id = newKeyId();
+  const store = (material: KeyMaterial, rec: Omit<KeyRecord, 'hasSecret' | 'id' | 'createdAt'>, call: Call, id = newKeyId()) => {
     const full = { ...rec, id, createdAt: Date.now() };
     try {
       ctx.write(() => ctx.keystore.keys.insert(full, material.secret), { caller: call.caller, method: call.method, keyId: id, outcome: 'ok' });
@@ -36,19 +36,43 @@ export function keysHandlers(ctx: KmsContext): HandlerTable {
     return keyInfo(ctx.registry, { ...full, hasSecret: material.secret !== undefined });
   };
 
+  /** Operations a token key may do: what the algorithm can do and the provider offers. */
+  const externalPolicy = (providerObj: KeyProvider, algorithm: AlgorithmId, flags: Parameters<typeof newKeyPolicy>[1]) => {
+    const ops = ctx.registry.get(algorithm).operations.filter((o) => providerObj.supports(algorithm, o));
+    return newKeyPolicy(ops, { ...flags, exportable: false }); // a token key never leaves its token
+  };
+
+  const generateExternal = async (provider: string, p: { algorithm: AlgorithmId; label?: string | undefined } & Parameters<typeof newKeyPolicy>[1], call: Call) => {
+    const ext = await ctx.externalProvider(provider);
+    if (!ext.supports(p.algorithm, 'generate')) throw new KmsError('UNSUPPORTED', `${provider} cannot make ${p.algorithm} keys`);
+    const policy = externalPolicy(ext, p.algorithm, p);
+    const id = newKeyId();
+    const made = await ext.generate(provider.slice(provider.indexOf(':') + 1), p.algorithm, { label: p.label ?? '', id });
+    return store({}, { label: p.label ?? '', algorithm: p.algorithm, provider, policy, publicRaw: made.publicRaw, ref: made.ref }, call, id);
+  };
+
+  const adoptExternal = async (p: { provider: string; locator: string; label?: string | undefined } & Parameters<typeof newKeyPolicy>[1], call: Call) => {
+    const ext = await ctx.externalProvider(p.provider);
+    if (!ext.adopt) throw new KmsError('UNSUPPORTED', `${p.provider} cannot adopt keys`);
+    const found = await ext.adopt(p.provider.slice(p.provider.indexOf(':') + 1), p.locator.toLowerCase());
+    const policy = externalPolicy(ext, found.algorithm, p);
+    return store({}, { label: p.label ?? '', algorithm: found.algorithm, provider: p.provider, policy, publicRaw: found.publicRaw, ref: found.ref }, call);
+  };
+
   return {
     'keys.generate': async (p, call) => {
       const provider = p.provider ?? 'software';
-      if (provider !== 'software') throw new KmsError('UNSUPPORTED', `provider '${provider}' is not available yet`);
-      const spec = ctx.registry.get(p.algorithm);
-      const policy = newKeyPolicy(spec.operations, p);
       ctx.keystore.assertUnlocked(); // LOCKED / NOT_INITIALIZED before any work
+      const spec = ctx.registry.get(p.algorithm);
+      if (provider !== 'software') return generateExternal(provider, p, call);
+      const policy = newKeyPolicy(spec.operations, p);
       const material = spec.generate();
       return store(material, { label: p.label ?? '', algorithm: p.algorithm, provider, policy, publicRaw: material.publicRaw }, call);
     },
 
     'keys.import': async (p, call) => {
       ctx.keystore.assertUnlocked();
+      if (p.format === 'token') return adoptExternal(p, call);
       if (p.format === 'mnemonic') throw new KmsError('UNSUPPORTED', 'mnemonic import is not available yet');
       const algorithm = p.algorithm ?? (p.format === 'jwk' ? algorithmForJwk(p.data as Jwk) : undefined);
       if (!algorithm) throw new KmsError('INVALID_REQUEST', `importing ${p.format} needs an algorithm`);

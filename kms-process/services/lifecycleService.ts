@@ -1,24 +1,18 @@
-// kms.status, kms.init, kms.unlock, kms.lock: creating the master key, sealing it with each enrolled sealer,
-// and unsealing it (with the attempt counter written before any user secret is checked).
+// kms.status, kms.init, kms.unlock, kms.lock, kms.changeSealers: creating the master key, sealing it with each
+// enrolled sealer, unsealing it, and re-sealing it (never re-encrypting the keys).
 import { randomFillSync } from 'node:crypto';
-import { KmsError, type SealerEnrolment, type SealerKind } from '../api/index.js';
+import { KmsError, type SealerEnrolment } from '../api/index.js';
 import { Keystore } from '../keystore/keystore.js';
-import { combineShares, MASTER_KEY_BYTES, splitMasterKey, type UnlockPolicy } from '../keystore/masterKeyShares.js';
+import { MASTER_KEY_BYTES } from '../keystore/masterKeyShares.js';
 import { KMS_VERSION, type KmsContext } from '../kmsContext.js';
-import type { SealContext, SealedCopy, Sealer, UnlockSecrets } from '../sealing/sealer.js';
 import type { HandlerTable } from './handler.js';
+import { recoverMasterKey, sealerFor, sealShares, UNLOCK_SUBJECT, unlockNeeds } from './masterKeyRecovery.js';
+import { checkRollback, startRollbackCounter, type RollbackCheck } from './rollbackGuard.js';
 
 /** The shortest passphrase the KMS accepts at enrolment (NIST SP 800-63B's minimum for memorized secrets). */
 export const MIN_PASSPHRASE_CHARS = 8;
-const THROTTLE_SUBJECT = 'unlock';
 
-function sealer(ctx: KmsContext, kind: SealerKind): Sealer {
-  const s = ctx.sealers.get(kind);
-  if (!s) throw new KmsError('UNSUPPORTED', `the ${kind} sealer is not available in this build`);
-  return s;
-}
-
-function checkEnrolments(enrolments: readonly SealerEnrolment[]): void {
+function checkEnrolments(enrolments: readonly SealerEnrolment[], policy: 'any' | 'all'): void {
   const kinds = new Set<string>();
   for (const e of enrolments) {
     if (kinds.has(e.kind)) throw new KmsError('INVALID_REQUEST', `sealer ${e.kind} given twice`);
@@ -27,109 +21,55 @@ function checkEnrolments(enrolments: readonly SealerEnrolment[]): void {
       throw new KmsError('INVALID_REQUEST', `the passphrase must have at least ${MIN_PASSPHRASE_CHARS} characters`);
     }
   }
-}
-
-/** Seal one share per enrolment; shares are zeroized whatever happens. */
-export async function sealShares(
-  ctx: KmsContext,
-  mk: Buffer,
-  enrolments: readonly SealerEnrolment[],
-  policy: UnlockPolicy,
-  sealCtx: SealContext,
-): Promise<SealedCopy[]> {
-  const shares = splitMasterKey(mk, policy, enrolments.length);
-  try {
-    const copies: SealedCopy[] = [];
-    for (const [i, e] of enrolments.entries()) {
-      const s = sealer(ctx, e.kind);
-      const avail = await s.availability();
-      if (!avail.available) throw new KmsError('UNAVAILABLE', `the ${e.kind} sealer is unavailable: ${avail.detail ?? 'no reason given'}`);
-      copies.push(await s.seal(shares[i]!, e, sealCtx));
-    }
-    return copies;
-  } finally {
-    for (const s of shares) s.fill(0);
-  }
-}
-
-/** Which sealed copies this attempt will open: all of them for `all`, else the ones the given secrets fit. */
-function chooseCopies(ctx: KmsContext, copies: SealedCopy[], policy: UnlockPolicy, secrets: UnlockSecrets): SealedCopy[] {
-  if (policy === 'all') return copies;
-  const fits = copies.filter((c) => {
-    const needs = sealer(ctx, c.kind).needs;
-    return needs === 'passphrase' ? secrets.passphrase !== undefined : needs === 'pin' ? secrets.pin !== undefined : true;
-  });
-  if (fits.length === 0) {
-    const wanted = [...new Set(copies.map((c) => sealer(ctx, c.kind).needs))].filter((n) => n !== 'none');
-    throw new KmsError('INVALID_REQUEST', `unlocking needs a ${wanted.join(' or ')}`);
-  }
-  // Secrets the user typed first: they say which sealer the user means.
-  return fits.sort((a, b) => Number(sealer(ctx, a.kind).needs === 'none') - Number(sealer(ctx, b.kind).needs === 'none'));
-}
-
-async function unseal(ctx: KmsContext, ks: Keystore, secrets: UnlockSecrets): Promise<SealerKind[]> {
-  const policy = ks.unlockPolicy;
-  const sealCtx = { keystoreId: ks.keystoreId!, storeDir: ks.dir };
-  const chosen = chooseCopies(ctx, ks.sealedCopies(), policy, secrets);
-  const userSecret = chosen.some((c) => sealer(ctx, c.kind).needs !== 'none');
-  if (userSecret) ks.throttle.begin(THROTTLE_SUBJECT);
-  if (policy === 'all') {
-    const shares: Uint8Array[] = [];
-    try {
-      for (const c of chosen) shares.push(await sealer(ctx, c.kind).unseal(c, secrets, sealCtx));
-    } catch (e) {
-      for (const s of shares) s.fill(0);
-      throw e;
-    }
-    ks.unlockWith(combineShares(shares, 'all'));
-  } else {
-    let lastError: unknown;
-    let done: SealerKind | undefined;
-    for (const c of chosen) {
-      try {
-        const share = await sealer(ctx, c.kind).unseal(c, secrets, sealCtx);
-        ks.unlockWith(combineShares([share], 'any'));
-        done = c.kind;
-        break;
-      } catch (e) {
-        lastError = e;
-        if (e instanceof KmsError && e.kind === 'TAMPERED') throw e;
-      }
-    }
-    if (!done) throw lastError;
-    chosen.splice(0, chosen.length, ...chosen.filter((c) => c.kind === done));
-  }
-  if (userSecret) ks.throttle.succeeded(THROTTLE_SUBJECT);
-  return chosen.map((c) => c.kind);
+  if (policy === 'all' && enrolments.length < 2) throw new KmsError('INVALID_REQUEST', "unlock policy 'all' needs two sealers or more");
 }
 
 export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
+  let rollback: RollbackCheck = { state: 'none' };
+
   return {
-    'kms.status': async () => {
+    'kms.status': async (p) => {
       const ks = ctx.keystore;
       const enrolled = new Set(ks.state === 'uninitialized' ? [] : ks.sealedCopies().map((c) => c.kind));
+      const probe = p.probe !== false;
       const sealers = await Promise.all(
-        [...ctx.sealers.values()].map(async (s) => ({ kind: s.kind, enrolled: enrolled.has(s.kind), ...(await s.availability()) })),
+        [...ctx.sealers.values()].map(async (s) => ({
+          kind: s.kind,
+          enrolled: enrolled.has(s.kind),
+          ...(probe ? await s.availability() : { available: enrolled.has(s.kind), detail: 'not probed' }),
+        })),
       );
-      const retry = ks.state === 'locked' ? ks.throttle.retryAfterMs(THROTTLE_SUBJECT) : 0;
+      let tokens: Array<{ serial: string; label: string }> = [];
+      let pkcs11 = { id: 'pkcs11', available: false, detail: 'not probed' };
+      if (probe) {
+        try {
+          const list = await (await ctx.pkcs11.get()).tokens.list();
+          tokens = list.tokens.map((t) => ({ serial: t.serial, label: t.label }));
+          const loaded = list.modules.filter((m) => m.loaded).map((m) => m.profile);
+          pkcs11 = { id: 'pkcs11', available: loaded.length > 0, detail: loaded.length ? `modules: ${loaded.join(', ')}` : 'no PKCS#11 module loaded' };
+        } catch (e) {
+          pkcs11 = { id: 'pkcs11', available: false, detail: e instanceof Error ? e.message : 'PKCS#11 unavailable' };
+        }
+      }
+      const retry = ks.state === 'locked' ? ks.throttle.retryAfterMs(UNLOCK_SUBJECT) : 0;
       return {
         state: ks.state,
         version: KMS_VERSION,
         ...(ks.keystoreId ? { keystoreId: ks.keystoreId, unlockPolicy: ks.unlockPolicy } : {}),
         sealers,
-        providers: [{ id: 'software', available: true }, ...[...ctx.external.keys()].map((id) => ({ id, available: true }))],
-        tokens: [],
-        ...(ks.state === 'locked' ? { failedAttempts: ks.throttle.read(THROTTLE_SUBJECT).failures } : {}),
+        providers: [{ id: 'software', available: true }, pkcs11],
+        tokens,
+        ...(ks.state === 'locked' ? { failedAttempts: ks.throttle.read(UNLOCK_SUBJECT).failures, unlockNeeds: unlockNeeds(ctx, ks) } : {}),
         ...(retry > 0 ? { retryAfterMs: retry } : {}),
+        ...(ks.state === 'unlocked' ? { rollback: rollback.state === 'skipped' ? `skipped: ${rollback.reason}` : rollback.state } : {}),
       };
     },
 
     'kms.init': async (p) => {
       const ks = ctx.keystore;
       if (ks.state !== 'uninitialized') throw new KmsError('ALREADY_INITIALIZED', 'the keystore is initialized already');
-      checkEnrolments(p.sealers);
       const policy = p.unlockPolicy ?? 'any';
-      if (policy === 'all' && p.sealers.length < 2) throw new KmsError('INVALID_REQUEST', "unlock policy 'all' needs two sealers or more");
+      checkEnrolments(p.sealers, policy);
       const keystoreId = Keystore.newKeystoreId();
       const mk = randomFillSync(Buffer.alloc(MASTER_KEY_BYTES));
       try {
@@ -138,6 +78,8 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       } finally {
         mk.fill(0);
       }
+      await startRollbackCounter(ks);
+      rollback = { state: 'checked', counter: ks.meta.get('rollback_counter') ?? '0' };
       return { state: 'unlocked' as const, keystoreId };
     },
 
@@ -145,8 +87,37 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       const ks = ctx.keystore;
       if (ks.state === 'uninitialized') throw new KmsError('NOT_INITIALIZED', 'the keystore is not initialized; run init first');
       if (ks.state === 'unlocked') return { state: 'unlocked' as const, unlockedBy: [] };
-      const unlockedBy = await unseal(ctx, ks, { passphrase: p.passphrase, pin: p.pin });
-      return { state: 'unlocked' as const, unlockedBy };
+      const { mk, by } = await recoverMasterKey(ctx, ks, { passphrase: p.passphrase, pin: p.pin });
+      ks.unlockWith(mk);
+      try {
+        rollback = await checkRollback(ks, by.includes('tpm'));
+      } catch (e) {
+        ctx.lock();
+        throw e;
+      }
+      return { state: 'unlocked' as const, unlockedBy: by };
+    },
+
+    'kms.changeSealers': async (p) => {
+      const ks = ctx.keystore;
+      ks.assertUnlocked();
+      const policy = p.unlockPolicy ?? ks.unlockPolicy;
+      checkEnrolments(p.sealers, policy);
+      // Re-authenticate: the master key is not kept in memory, and changing who can unlock is a guarded change.
+      const { mk } = await recoverMasterKey(ctx, ks, { passphrase: p.passphrase, pin: p.pin });
+      const old = ks.sealedCopies();
+      try {
+        const copies = await sealShares(ctx, mk, p.sealers, policy, { keystoreId: ks.keystoreId!, storeDir: ks.dir });
+        ks.replaceSealers(copies, policy);
+      } finally {
+        mk.fill(0);
+      }
+      const kept = new Set(p.sealers.map((e) => e.kind));
+      for (const c of old) {
+        if (!kept.has(c.kind)) await sealerFor(ctx, c.kind).forget?.(c, { keystoreId: ks.keystoreId!, storeDir: ks.dir });
+      }
+      if (kept.has('tpm') && !old.some((c) => c.kind === 'tpm')) await startRollbackCounter(ks);
+      return { sealers: p.sealers.map((e) => e.kind), unlockPolicy: policy };
     },
 
     'kms.lock': async (_p, call) => {

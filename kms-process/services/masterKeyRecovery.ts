@@ -1,0 +1,107 @@
+// Getting the master key back from the sealed copies: which copies this attempt opens (all for `all`, the ones the
+// given secrets fit for `any`), the attempt counter written before any user secret is checked, and the unsealing.
+import { KmsError, type SealerEnrolment, type SealerKind } from '../api/index.js';
+import type { Keystore } from '../keystore/keystore.js';
+import { combineShares, splitMasterKey, type UnlockPolicy } from '../keystore/masterKeyShares.js';
+import type { KmsContext } from '../kmsContext.js';
+import type { SealContext, SealedCopy, Sealer, UnlockSecrets } from '../sealing/sealer.js';
+
+export const UNLOCK_SUBJECT = 'unlock';
+
+export function sealerFor(ctx: KmsContext, kind: SealerKind): Sealer {
+  const s = ctx.sealers.get(kind);
+  if (!s) throw new KmsError('UNSUPPORTED', `the ${kind} sealer is not available in this build`);
+  return s;
+}
+
+function needsOf(ctx: KmsContext, c: SealedCopy): 'passphrase' | 'pin' | 'none' {
+  const s = sealerFor(ctx, c.kind);
+  return s.needsFor?.(c) ?? s.needs;
+}
+
+/** The secrets an unlock must bring: for `any`, none if some copy needs none, else the one (or ones) in use. */
+export function unlockNeeds(ctx: KmsContext, ks: Keystore): Array<'passphrase' | 'pin'> {
+  const needs = ks.sealedCopies().map((c) => needsOf(ctx, c));
+  if (ks.unlockPolicy === 'any' && needs.includes('none')) return [];
+  const set = new Set(needs.filter((n): n is 'passphrase' | 'pin' => n !== 'none'));
+  if (ks.unlockPolicy === 'any' && set.has('passphrase')) return ['passphrase'];
+  return [...set];
+}
+
+function chooseCopies(ctx: KmsContext, copies: SealedCopy[], policy: UnlockPolicy, secrets: UnlockSecrets): SealedCopy[] {
+  if (policy === 'all') return copies;
+  const fits = copies.filter((c) => {
+    const needs = needsOf(ctx, c);
+    return needs === 'passphrase' ? secrets.passphrase !== undefined : needs === 'pin' ? secrets.pin !== undefined : true;
+  });
+  if (fits.length === 0) {
+    const wanted = [...new Set(copies.map((c) => needsOf(ctx, c)))].filter((n) => n !== 'none');
+    throw new KmsError('INVALID_REQUEST', `unlocking needs a ${wanted.join(' or ')}`);
+  }
+  // Copies the typed secret opens come first: the secret says which sealer the user means.
+  return fits.sort((a, b) => Number(needsOf(ctx, a) === 'none') - Number(needsOf(ctx, b) === 'none'));
+}
+
+/** The master key (caller zeroizes) and the sealers that gave it. Counts the attempt when a user secret is tried. */
+export async function recoverMasterKey(ctx: KmsContext, ks: Keystore, secrets: UnlockSecrets): Promise<{ mk: Buffer; by: SealerKind[] }> {
+  const policy = ks.unlockPolicy;
+  const sealCtx = { keystoreId: ks.keystoreId!, storeDir: ks.dir };
+  const chosen = chooseCopies(ctx, ks.sealedCopies(), policy, secrets);
+  const userSecret = chosen.some((c) => needsOf(ctx, c) !== 'none');
+  if (userSecret) ks.throttle.begin(UNLOCK_SUBJECT);
+  let result: { mk: Buffer; by: SealerKind[] };
+  if (policy === 'all') {
+    const shares: Uint8Array[] = [];
+    try {
+      for (const c of chosen) shares.push(await sealerFor(ctx, c.kind).unseal(c, secrets, sealCtx));
+    } catch (e) {
+      for (const s of shares) s.fill(0);
+      throw e;
+    }
+    result = { mk: combineShares(shares, 'all'), by: chosen.map((c) => c.kind) };
+  } else {
+    let lastError: unknown = new KmsError('UNAVAILABLE', 'no sealer could be used');
+    let found: { mk: Buffer; by: SealerKind[] } | undefined;
+    for (const c of chosen) {
+      try {
+        const share = await sealerFor(ctx, c.kind).unseal(c, secrets, sealCtx);
+        found = { mk: combineShares([share], 'any'), by: [c.kind] };
+        break;
+      } catch (e) {
+        lastError = e;
+        if (e instanceof KmsError && e.kind === 'TAMPERED') throw e;
+      }
+    }
+    if (!found) throw lastError;
+    result = found;
+  }
+  if (!ks.matchesMasterKey(result.mk)) {
+    result.mk.fill(0);
+    throw new KmsError('TAMPERED', 'the unsealed master key does not match this keystore');
+  }
+  if (userSecret) ks.throttle.succeeded(UNLOCK_SUBJECT);
+  return result;
+}
+
+/** Seal one share per enrolment; shares are zeroized whatever happens. */
+export async function sealShares(
+  ctx: KmsContext,
+  mk: Buffer,
+  enrolments: readonly SealerEnrolment[],
+  policy: UnlockPolicy,
+  sealCtx: SealContext,
+): Promise<SealedCopy[]> {
+  const shares = splitMasterKey(mk, policy, enrolments.length);
+  try {
+    const copies: SealedCopy[] = [];
+    for (const [i, e] of enrolments.entries()) {
+      const s = sealerFor(ctx, e.kind);
+      const avail = await s.availability();
+      if (!avail.available) throw new KmsError('UNAVAILABLE', `the ${e.kind} sealer is unavailable: ${avail.detail ?? 'no reason given'}`);
+      copies.push(await s.seal(shares[i]!, e, sealCtx));
+    }
+    return copies;
+  } finally {
+    for (const s of shares) s.fill(0);
+  }
+}
