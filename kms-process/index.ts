@@ -6,7 +6,7 @@ import { Dispatcher } from './dispatcher.js';
 import { KMS_VERSION, KmsContext } from './kmsContext.js';
 import { ChannelServer } from './transport/channelServer.js';
 import { electronParentPort, nodeIpcPort } from './transport/processPorts.js';
-import { streamPort } from './transport/stdioPort.js';
+import { streamPort } from './client/lineStreamPort.js';
 
 const USAGE = 'usage: kms-process --store DIR [--transport auto|electron|ipc|stdio] [--holder NAME] [--key-cache-ms N]';
 

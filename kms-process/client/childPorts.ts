@@ -1,7 +1,7 @@
 // Parent-side ports over a child process: Node's fork IPC channel, or the child's stdin/stdout as NDJSON lines.
 import type { ChildProcess } from 'node:child_process';
 import type { Port } from '../api/index.js';
-import { streamPort } from '../transport/stdioPort.js';
+import { streamPort } from './lineStreamPort.js';
 
 export function forkPort(child: ChildProcess): Port {
   const closeListeners: Array<(r: string) => void> = [];

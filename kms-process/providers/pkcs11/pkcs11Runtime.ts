@@ -38,19 +38,13 @@ export class Pkcs11Runtime {
 
   /** The `pkcs11` sealer, loading the runtime when it is first asked for anything. */
   sealer(): Sealer {
-    const self = this;
+    const parts = () => this.get();
     return {
       kind: 'pkcs11',
       needs: 'pin',
-      async availability() {
-        return (await self.get()).sealer.availability();
-      },
-      async seal(secret: Uint8Array, enrolment: SealerEnrolment, ctx: SealContext) {
-        return (await self.get()).sealer.seal(secret, enrolment, ctx);
-      },
-      async unseal(copy: SealedCopy, secrets: UnlockSecrets, ctx: SealContext) {
-        return (await self.get()).sealer.unseal(copy, secrets, ctx);
-      },
+      availability: async () => (await parts()).sealer.availability(),
+      seal: async (secret: Uint8Array, enrolment: SealerEnrolment, ctx: SealContext) => (await parts()).sealer.seal(secret, enrolment, ctx),
+      unseal: async (copy: SealedCopy, secrets: UnlockSecrets, ctx: SealContext) => (await parts()).sealer.unseal(copy, secrets, ctx),
     };
   }
 

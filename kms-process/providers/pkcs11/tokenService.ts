@@ -250,7 +250,11 @@ export class TokenService {
   private refreshStale(): void {
     for (const mod of this.stale) {
       this.modules.reinitialize(mod);
-      for (const [serial, pool] of this.pools) if (pool.module === mod) (pool.reset(), this.pools.delete(serial));
+      for (const [serial, pool] of this.pools) {
+        if (pool.module !== mod) continue;
+        pool.reset();
+        this.pools.delete(serial);
+      }
     }
     this.stale.clear();
   }

@@ -5,7 +5,7 @@ import { p256, p384 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isKmsError, type AlgorithmId } from '../../../../kms-process/api/index.js';
+import { type AlgorithmId } from '../../../../kms-process/api/index.js';
 import { Pkcs11Provider } from '../../../../kms-process/providers/pkcs11/pkcs11Provider.js';
 import { softHsmFixture, storedRef, type Fixture } from './softhsmFixture.js';
 
