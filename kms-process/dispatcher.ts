@@ -16,6 +16,7 @@ import { sqliteError } from './keystore/database.js';
 import type { KmsContext } from './kmsContext.js';
 import { authorizeCaller } from './policy/callerPolicy.js';
 import { auditHandlers } from './services/auditService.js';
+import { batchHandlers } from './services/batchService.js';
 import { cryptoHandlers } from './services/cryptoService.js';
 import type { Call, Handler, HandlerTable } from './services/handler.js';
 import { keysHandlers } from './services/keysService.js';
@@ -36,7 +37,16 @@ export class Dispatcher {
   private readonly handlers: HandlerTable;
 
   constructor(private readonly ctx: KmsContext, extra: HandlerTable = {}) {
-    this.handlers = { ...lifecycleHandlers(ctx), ...keysHandlers(ctx), ...cryptoHandlers(ctx), ...auditHandlers(ctx), ...tokensHandlers(ctx), ...extra };
+    const crypto = cryptoHandlers(ctx);
+    this.handlers = {
+      ...lifecycleHandlers(ctx),
+      ...keysHandlers(ctx),
+      ...crypto,
+      ...batchHandlers(ctx, crypto),
+      ...auditHandlers(ctx),
+      ...tokensHandlers(ctx),
+      ...extra,
+    };
   }
 
   async handle(req: RpcRequest, defaultCaller: Caller, allowedCallers: readonly Caller[]): Promise<RpcResponse> {

@@ -1,6 +1,7 @@
 // The whole method table: every method's params and result schema, and the types derived from them.
 import type { z } from 'zod';
 import { auditMethods } from './auditMethods.js';
+import { batchMethods } from './batchMethods.js';
 import { cryptoMethods } from './cryptoMethods.js';
 import { keysMethods } from './keysMethods.js';
 import { kmsMethods } from './kmsMethods.js';
@@ -10,6 +11,7 @@ export const METHODS = {
   ...kmsMethods,
   ...keysMethods,
   ...cryptoMethods,
+  ...batchMethods,
   ...auditMethods,
   ...tokensMethods,
 } as const;

@@ -22,6 +22,7 @@ const UI: ReadonlySet<string> = new Set<MethodName>([
   'crypto.mac',
   'crypto.macVerify',
   'crypto.random',
+  'crypto.batch',
   'audit.list',
   'audit.verify',
   'tokens.list',
@@ -39,6 +40,7 @@ const REST: ReadonlySet<string> = new Set<MethodName>([
   'crypto.mac',
   'crypto.macVerify',
   'crypto.random',
+  'crypto.batch',
 ]);
 
 const ALLOWLIST: Record<Caller, ReadonlySet<string>> = { ui: UI, app: EVERYTHING, cli: EVERYTHING, test: EVERYTHING, rest: REST };
