@@ -20,7 +20,7 @@ describe.each(['ipc', 'stdio'] as const)('KMS child process over %s', (transport
   it('inits, signs, locks, restarts and unlocks again', async () => {
     const dir = tempDir();
     const k = await kms(dir, transport);
-    expect((await k.client.call('kms.status', {})).state).toBe('uninitialized');
+    expect((await k.client.call('kms.status', { probe: false })).state).toBe('uninitialized');
     await k.client.call('kms.init', { sealers: [{ kind: 'passphrase', passphrase: PASSPHRASE }] });
     const key = await k.client.call('keys.generate', { algorithm: 'ed25519', label: 'first' });
     const data = b64u('a message');
@@ -34,7 +34,7 @@ describe.each(['ipc', 'stdio'] as const)('KMS child process over %s', (transport
     expect(await kindOf(k.client.call('keys.list', {}))).toBe('LOCKED');
 
     await k.restart();
-    expect((await k.client.call('kms.status', {})).state).toBe('locked');
+    expect((await k.client.call('kms.status', { probe: false })).state).toBe('locked');
     await k.client.call('kms.unlock', { passphrase: PASSPHRASE });
     const again = await k.client.call('crypto.sign', { id: key.id, data });
     expect(again.signature).toBe(signature); // Ed25519 is deterministic: same key after the restart
@@ -66,23 +66,29 @@ describe('unlocking', () => {
     const k = await kms(dir);
     await k.client.call('kms.init', { sealers: [{ kind: 'passphrase', passphrase: PASSPHRASE }] });
     await k.client.call('kms.lock', {});
+    const wrong = (i: number) => kindOf(k.client.call('kms.unlock', { passphrase: `wrong ${i} wrong` }));
     const kinds: string[] = [];
-    for (let i = 0; i < 4; i++) kinds.push(await kindOf(k.client.call('kms.unlock', { passphrase: `wrong ${i} wrong` })));
+    for (let i = 0; i < 4; i++) kinds.push(await wrong(i));
     expect(kinds).toEqual(['WRONG_SECRET', 'WRONG_SECRET', 'WRONG_SECRET', 'LOCKED_OUT']);
+    // Two more failures after waiting out the backoff (1 s, then 2 s): the next wait is 4 s, longer than a restart.
+    await new Promise((r) => setTimeout(r, 1050));
+    expect(await wrong(5)).toBe('WRONG_SECRET');
+    await new Promise((r) => setTimeout(r, 2050));
+    expect(await wrong(6)).toBe('WRONG_SECRET');
 
     await k.restart();
     const err = await k.client.call('kms.unlock', { passphrase: PASSPHRASE }).catch((e: unknown) => e as { kind: string; data: { retryAfterMs?: number } });
     expect((err as { kind: string }).kind).toBe('LOCKED_OUT');
     const retry = (err as { data: { retryAfterMs?: number } }).data.retryAfterMs!;
     expect(retry).toBeGreaterThan(0);
-    expect(retry).toBeLessThanOrEqual(1000);
-    const status = await k.client.call('kms.status', {});
-    expect(status.failedAttempts).toBe(3);
+    expect(retry).toBeLessThanOrEqual(4000);
+    const status = await k.client.call('kms.status', { probe: false });
+    expect(status.failedAttempts).toBe(5);
 
     await new Promise((r) => setTimeout(r, retry + 50));
     await k.client.call('kms.unlock', { passphrase: PASSPHRASE });
     await k.client.call('kms.lock', {});
-    expect((await k.client.call('kms.status', {})).failedAttempts).toBe(0); // success resets the counter
+    expect((await k.client.call('kms.status', { probe: false })).failedAttempts).toBe(0); // success resets the counter
     removeDir(dir);
   });
 
@@ -113,7 +119,7 @@ describe('the channel', () => {
     k.host.child!.kill('SIGKILL');
     expect(await kindOf(pending)).toBe('UNAVAILABLE');
     await k.restart();
-    expect(['uninitialized', 'locked', 'unlocked']).toContain((await k.client.call('kms.status', {})).state);
+    expect(['uninitialized', 'locked', 'unlocked']).toContain((await k.client.call('kms.status', { probe: false })).state);
     removeDir(k.dir);
   });
 });
