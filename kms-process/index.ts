@@ -1,6 +1,7 @@
 // The KMS process entry. The same file is forked by Electron (utilityProcess), by Node (child_process.fork) and
 // spawned with stdio by the CLI; it picks its transport at start and serves one authenticated parent.
 import { parseArgs } from 'node:util';
+import { hardenProcess } from '../native/harden/index.js';
 import { CHANNEL_TOKEN_ENV, type Port } from './api/index.js';
 import { Dispatcher } from './dispatcher.js';
 import { KMS_VERSION, KmsContext } from './kmsContext.js';
@@ -26,6 +27,8 @@ function pickPort(kind: string): Port {
 }
 
 function main(): void {
+  // First, before any secret exists in this process: no core dumps, no same-user ptrace (Linux), deny attach (macOS).
+  const hardening = hardenProcess();
   let values;
   try {
     ({ values } = parseArgs({
@@ -50,7 +53,7 @@ function main(): void {
   // stdout may be the protocol channel: nothing else may write to it.
   console.log = console.info = console.debug = (...args: unknown[]) => process.stderr.write(args.map(String).join(' ') + '\n');
 
-  const ctx = new KmsContext({ storeDir: values.store, holder: values.holder ?? 'kms', keyCacheMs });
+  const ctx = new KmsContext({ storeDir: values.store, holder: values.holder ?? 'kms', keyCacheMs, hardening });
   const port = pickPort(values.transport ?? 'auto');
   new ChannelServer(port, token, new Dispatcher(ctx), { pid: process.pid, version: KMS_VERSION });
 

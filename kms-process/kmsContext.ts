@@ -1,5 +1,6 @@
 // Everything a service needs, built once at start: the keystore (or why it could not open), the algorithm
 // registry, the providers, the sealers, the key cache and the audit batcher.
+import type { HardeningReport } from '../native/harden/index.js';
 import { KmsError, type SealerKind } from './api/index.js';
 import { createAlgorithmRegistry } from './algorithms/all.js';
 import type { AlgorithmRegistry } from './algorithms/registry.js';
@@ -24,6 +25,8 @@ export interface KmsOptions {
   holder: string;
   /** Idle time before a decrypted key is zeroized. */
   keyCacheMs: number;
+  /** What process hardening the OS confirmed at start (reported by kms.status). */
+  hardening?: HardeningReport;
 }
 
 export class KmsContext {

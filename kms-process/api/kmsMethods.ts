@@ -44,6 +44,16 @@ export const kmsMethods = {
       failedAttempts: z.number().int().optional(),
       retryAfterMs: z.number().int().optional(),
       rollback: z.string().optional(),
+      /** What the OS confirmed about the KMS process: not dumpable (Linux), no core files, deny attach (macOS). */
+      hardening: z
+        .object({
+          dumpable: z.boolean().optional(),
+          coreLimitZero: z.boolean().optional(),
+          denyAttach: z.boolean().optional(),
+          error: z.string().optional(),
+          unavailable: z.string().optional(),
+        })
+        .optional(),
       /** What `kms.unlock` needs given the enrolled sealers and the unlock policy (empty: a sealer needs nothing). */
       unlockNeeds: z.array(z.enum(['passphrase', 'pin'])).optional(),
     }),

@@ -61,6 +61,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
         tokens,
         ...(ks.state === 'locked' ? { failedAttempts: ks.throttle.read(UNLOCK_SUBJECT).failures, unlockNeeds: unlockNeeds(ctx, ks) } : {}),
         ...(retry > 0 ? { retryAfterMs: retry } : {}),
+        ...(ctx.options.hardening ? { hardening: ctx.options.hardening } : {}),
         ...(ks.state === 'unlocked' ? { rollback: rollback.state === 'skipped' ? `skipped: ${rollback.reason}` : rollback.state } : {}),
       };
     },

@@ -9,7 +9,7 @@ describe('native/tpm2 against swtpm', () => {
 
   beforeAll(async () => {
     const addon = tpm2Availability();
-    if (!addon.available) throw new Error(`${addon.reason} (build: node native/tpm2/install.mjs)`);
+    if (!addon.available) throw new Error(`${addon.reason} (build: node native/install.mjs)`);
     sw = await startSwtpm();
     tpm = await TpmConnection.open(sw.tcti);
   });
