@@ -17,6 +17,9 @@ import type { KmsContext } from './kmsContext.js';
 import { authorizeCaller } from './policy/callerPolicy.js';
 import { auditHandlers } from './services/auditService.js';
 import { batchHandlers } from './services/batchService.js';
+import { exportHandlers } from './services/exportService.js';
+import { hdHandlers } from './services/hdService.js';
+import { sharedSecretHandlers } from './services/sharedSecretService.js';
 import { cryptoHandlers } from './services/cryptoService.js';
 import type { Call, Handler, HandlerTable } from './services/handler.js';
 import { keysHandlers } from './services/keysService.js';
@@ -43,6 +46,9 @@ export class Dispatcher {
       ...keysHandlers(ctx),
       ...crypto,
       ...batchHandlers(ctx, crypto),
+      ...sharedSecretHandlers(ctx),
+      ...exportHandlers(ctx),
+      ...hdHandlers(ctx),
       ...auditHandlers(ctx),
       ...tokensHandlers(ctx),
       ...extra,
@@ -51,6 +57,7 @@ export class Dispatcher {
 
   async handle(req: RpcRequest, defaultCaller: Caller, allowedCallers: readonly Caller[]): Promise<RpcResponse> {
     let call: Call | undefined;
+    let validParams: unknown; // the audit names a key only from params that passed the schema
     try {
       const caller = (req.caller ?? defaultCaller) as Caller;
       if (!(CALLERS as readonly string[]).includes(caller) || !allowedCallers.includes(caller)) {
@@ -67,13 +74,14 @@ export class Dispatcher {
         const { path, message } = firstIssuePath(parsed.error.issues);
         throw new KmsError('INVALID_REQUEST', message, { data: { path } });
       }
+      validParams = parsed.data;
       const result = await handler(parsed.data as never, call);
-      this.audit(call, req.params, 'ok');
+      this.audit(call, validParams, 'ok');
       return resultResponse(req.id, result);
     } catch (e) {
       const mapped = sqliteError(e, this.ctx.options.storeDir); // a damaged page can surface from any read
       const err = mapped instanceof KmsError ? mapped : internal(e, req.method);
-      if (call) this.audit(call, req.params, err.kind);
+      if (call) this.audit(call, validParams, err.kind);
       return errorResponse(req.id, err);
     }
   }
@@ -87,8 +95,11 @@ export class Dispatcher {
 }
 
 function internal(e: unknown, method: string): KmsError {
-  // The message of an unexpected error may quote data; stderr gets its class and stack frames only.
-  const stack = e instanceof Error && e.stack ? e.stack.split('\n').slice(1, 6).join('\n') : '';
-  process.stderr.write(`owkms: internal error in ${method.slice(0, 64)}: ${e instanceof Error ? e.name : typeof e} ${String((e as { code?: unknown }).code ?? '')}\n${stack}\n`);
+  // The message of an unexpected error may quote data, over several lines: stderr gets its class, a plain code and
+  // the stack frames only. `e` may be anything a library threw, null and undefined included.
+  const stack = e instanceof Error && e.stack ? e.stack.split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 5).join('\n') : '';
+  const code = (e as { code?: unknown } | null | undefined)?.code;
+  const plainCode = typeof code === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(code) ? code : '';
+  process.stderr.write(`owkms: internal error in ${method.slice(0, 64)}: ${e instanceof Error ? e.name : typeof e} ${plainCode}\n${stack}\n`);
   return new KmsError('INTERNAL', `internal error in ${method.slice(0, 64)}`);
 }

@@ -98,22 +98,40 @@ function checkKeyObjectCurve(curve: EcCurve, key: KeyObject): void {
   }
 }
 
+/** The AlgorithmIdentifier (id-ecPublicKey + named curve) inside the fixed SPKI header. */
+function algorithmIdentifier(curve: EcCurve): Buffer {
+  const p = curve.spkiPrefix;
+  const start = p[1]! < 0x80 ? 2 : 2 + (p[1]! & 0x7f);
+  return p.subarray(start, start + 2 + p[start + 1]!);
+}
+
+/** DER SPKI of a compressed point (all lengths here fit DER's short form). */
+function compressedSpki(curve: EcCurve, point: Uint8Array): Buffer {
+  const algId = algorithmIdentifier(curve);
+  const bits = Buffer.concat([Buffer.from([0x03, point.length + 1, 0x00]), point]);
+  return Buffer.concat([Buffer.from([0x30, algId.length + bits.length]), algId, bits]);
+}
+
 function importSpki(curve: EcCurve, der: Uint8Array): Uint8Array {
   const imported = parsePublic('SPKI', () => createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }));
   checkKeyObjectCurve(curve, imported);
-  // The point is the DER's final BIT STRING content; rather than parse ASN.1, try the uncompressed and the
-  // compressed tail and keep the one whose canonical key OpenSSL finds equal to what it parsed.
+  // Only the canonical DER with the named curve is accepted (uncompressed or compressed point): OpenSSL also
+  // parses explicit curve parameters and BER, and can map a curve with a modified cofactor to the named one
+  // (Wycheproof ECDH 'UnnamedCurve' with 'NoCofactor' / 'LargeCofactor').
   for (const size of [1 + 2 * curve.fieldBytes, 1 + curve.fieldBytes]) {
     if (der.length <= size) continue;
+    const tail = der.subarray(der.length - size);
     let point: Uint8Array;
     try {
-      point = normalizePoint(curve, der.subarray(der.length - size));
+      point = normalizePoint(curve, tail);
     } catch {
       continue; // not this form; the other size may fit
     }
-    if (publicKeyObject(curve, point).equals(imported)) return point;
+    const canonical =
+      tail.length === point.length ? Buffer.concat([curve.spkiPrefix, point]) : compressedSpki(curve, tail);
+    if (canonical.equals(der) && publicKeyObject(curve, point).equals(imported)) return point;
   }
-  throw invalid(`SPKI point encoding of ${curve.jwkCrv} is not supported`);
+  throw invalid(`SPKI of ${curve.jwkCrv} must be DER with the named curve`);
 }
 
 function importPkcs8(curve: EcCurve, der: Uint8Array): Required<EcKeyParts> {

@@ -6,10 +6,16 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { parsePublic } from './specChecks.js';
 
-/** EIP-55 checksummed address: last 20 bytes of keccak256(x||y), hex letters upper-cased where the hash nibble >= 8. */
+/** The address: last 20 bytes of keccak256(x||y) of the uncompressed point, EIP-55 checksummed. */
 export function ethereumAddress(secp256k1Public: Uint8Array): string {
   const point = parsePublic('secp256k1 public key', () => secp256k1.Point.fromBytes(secp256k1Public).toBytes(false));
-  const lower = Buffer.from(keccak_256(point.subarray(1)).subarray(12)).toString('hex');
+  return eip55(Buffer.from(keccak_256(point.subarray(1)).subarray(12)).toString('hex'));
+}
+
+/** EIP-55: a hex letter is upper-cased where the same nibble of keccak256(lower-case hex) is 8 or more. */
+export function eip55(address: string): string {
+  const lower = address.replace(/^0x/, '').toLowerCase();
+  if (!/^[0-9a-f]{40}$/.test(lower)) throw new Error('not a 20-byte hex address');
   const hash = Buffer.from(keccak_256(new TextEncoder().encode(lower))).toString('hex');
   let out = '0x';
   for (let i = 0; i < lower.length; i++) {

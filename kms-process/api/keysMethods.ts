@@ -1,6 +1,6 @@
 // keys.* : creating, finding, importing, exporting and deleting keys.
 import { z } from 'zod';
-import { MAX_KEY_STRING, MAX_PAGE, MAX_SECRET_STRING } from './limits.js';
+import { MAX_KEY_STRING, MAX_PAGE, MAX_SECRET_STRING, MAX_SHORT_STRING } from './limits.js';
 import { algorithmId, b64u, jwk, keyId, keyInfo, keyPolicy, label, operation, providerId } from './common.js';
 
 const keyFlags = {
@@ -17,6 +17,9 @@ export const keysMethods = {
     params: z.strictObject({
       algorithm: algorithmId,
       provider: providerId.optional(),
+      /** hd-seed: BIP39 words (24 by default) and an optional BIP39 passphrase (never stored). */
+      words: z.union([z.literal(12), z.literal(24)]).optional(),
+      bip39Passphrase: z.string().max(MAX_SECRET_STRING).optional(),
       ...keyFlags,
     }),
     result: keyInfo,
@@ -44,6 +47,7 @@ export const keysMethods = {
         format: z.literal('mnemonic'),
         data: z.string().min(1).max(MAX_SECRET_STRING),
         algorithm: z.literal('hd-seed').optional(),
+        bip39Passphrase: z.string().max(MAX_SECRET_STRING).optional(),
         ...keyFlags,
       }),
     ]),
@@ -64,6 +68,25 @@ export const keysMethods = {
     params: z.strictObject({ id: keyId }),
     result: z.object({ id: z.string(), deleted: z.literal(true) }),
   },
+  'keys.derive': {
+    params: z.strictObject({
+      id: keyId,
+      path: z.string().min(1).max(MAX_SHORT_STRING),
+      /** Child algorithm: secp256k1 (BIP32, the default) or ed25519 (SLIP-10, hardened only). */
+      child: z.enum(['secp256k1', 'ed25519']).optional(),
+      ...keyFlags,
+    }),
+    result: keyInfo,
+  },
+  'keys.rotate': {
+    params: z.strictObject({ id: keyId }),
+    result: keyInfo,
+  },
+  'keys.retireVersions': {
+    /** Earlier versions below `below` stop decrypting (their secrets are deleted). */
+    params: z.strictObject({ id: keyId, below: z.number().int().min(1).max(1_000_000) }),
+    result: z.object({ id: z.string(), retired: z.number().int(), versions: z.array(z.number().int()) }),
+  },
   'keys.update': {
     params: z.strictObject({ id: keyId, label: label.optional(), policy: keyPolicy.optional() }),
     result: keyInfo,
@@ -71,12 +94,16 @@ export const keysMethods = {
   'keys.export': {
     params: z.strictObject({
       id: keyId,
-      format: z.enum(['jwk', 'spki', 'raw', 'pkcs8']),
+      /** `mnemonic`: the words of an hd-seed, an explicit backup (private, approved). */
+      format: z.enum(['jwk', 'spki', 'raw', 'pkcs8', 'mnemonic']),
       private: z.boolean().optional(),
+      /** Export the private key wrapped by this keystore key instead of in clear (AES-KW/KWP, RSA-OAEP). */
       wrapWith: keyId.optional(),
+      mode: z.enum(['kw', 'kwp', 'oaep']).optional(),
     }),
     result: z.object({
-      format: z.enum(['jwk', 'spki', 'raw', 'pkcs8']),
+      format: z.enum(['jwk', 'spki', 'raw', 'pkcs8', 'mnemonic']),
+      mnemonic: z.string().optional(),
       jwk: jwk.optional(),
       data: z.string().optional(),
       wrappedWith: z.string().optional(),

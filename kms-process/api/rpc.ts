@@ -43,9 +43,15 @@ function validId(id: unknown): id is RpcId {
 /** What a line-based transport hands over in place of a line that exceeded MAX_MESSAGE_BYTES. */
 export const MESSAGE_TOO_LARGE = '\u0000message-too-large';
 
+/** The limit counts UTF-8 bytes (as the stdio transport does), not UTF-16 units; counted only when it could matter. */
+function tooLarge(text: string): boolean {
+  if (text.length > MAX_MESSAGE_BYTES) return true;
+  return text.length * 3 > MAX_MESSAGE_BYTES && Buffer.byteLength(text, 'utf8') > MAX_MESSAGE_BYTES;
+}
+
 /** Parse one message text. Returns the request, or an error response that can be sent as it is. */
 export function parseRequestText(text: string): RpcRequest | RpcResponse {
-  if (text === MESSAGE_TOO_LARGE || text.length > MAX_MESSAGE_BYTES) return errorResponse(null, new KmsError('INVALID_REQUEST', 'message too large'));
+  if (text === MESSAGE_TOO_LARGE || tooLarge(text)) return errorResponse(null, new KmsError('INVALID_REQUEST', 'message too large'));
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -6,6 +6,7 @@ import type { AlgorithmId, Caller, Operation } from '../api/index.js';
 import { canonical } from './canonical.js';
 import type { Db } from './database.js';
 import type { DerivedKeys } from './derivedKeys.js';
+import { KeyVersions } from './keyVersions.js';
 
 export interface KeyPolicy {
   purposes: Operation[];
@@ -25,6 +26,8 @@ export interface KeyRecord {
   ref?: Record<string, string> | undefined;
   derivation?: { parentId: string; path: string } | undefined;
   createdAt: number;
+  /** Current version (symmetric keys rotate; earlier versions live in key_versions until retired). */
+  version: number;
   /** Whether an encrypted secret is stored (false for public-only and token keys). */
   hasSecret: boolean;
 }
@@ -42,19 +45,20 @@ interface Row {
   ref: string | null;
   derivation: string | null;
   created_at: number;
+  version: number;
   mac: Buffer;
 }
 
 const RECORD_CACHE_MAX = 10_000;
-const COLUMNS = 'rowid, id, label, algorithm, provider, policy, public_raw, secret_iv, secret_ct, ref, derivation, created_at, mac';
+const COLUMNS = 'rowid, id, label, algorithm, provider, policy, public_raw, secret_iv, secret_ct, ref, derivation, created_at, version, mac';
 
-function secretAad(r: Pick<Row, 'id' | 'algorithm' | 'provider' | 'policy' | 'public_raw' | 'ref'>): Buffer {
-  return canonical('owkms/key-secret/v1', [r.id, r.algorithm, r.provider, r.policy, r.public_raw, r.ref]);
+function secretAad(r: Pick<Row, 'id' | 'algorithm' | 'provider' | 'policy' | 'public_raw' | 'ref' | 'version'>): Buffer {
+  return canonical('owkms/key-secret/v1', [r.id, r.algorithm, r.provider, r.policy, r.public_raw, r.ref, r.version]);
 }
 
 function rowBytes(r: Omit<Row, 'rowid' | 'mac'>): Buffer {
   return canonical('owkms/key-row/v1', [
-    r.id, r.label, r.algorithm, r.provider, r.policy, r.public_raw, r.secret_iv, r.secret_ct, r.ref, r.derivation, r.created_at,
+    r.id, r.label, r.algorithm, r.provider, r.policy, r.public_raw, r.secret_iv, r.secret_ct, r.ref, r.derivation, r.created_at, r.version,
   ]);
 }
 
@@ -69,6 +73,7 @@ function parseJson<T>(text: string | null, what: string): T | undefined {
 
 export class KeyTable {
   private readonly stmts;
+  readonly versions: KeyVersions;
   /** Records already verified since unlock; this process is the keystore's only opener (exclusive lock). */
   private readonly verifiedRecords = new Map<string, KeyRecord>();
 
@@ -77,13 +82,14 @@ export class KeyTable {
     private readonly dk: () => DerivedKeys,
   ) {
     this.stmts = this.prepare();
+    this.versions = new KeyVersions(db, dk);
   }
 
   private prepare() {
     return {
     insert: this.db.prepare(
-      'INSERT INTO keys (id, label, algorithm, provider, policy, public_raw, secret_iv, secret_ct, ref, derivation, created_at, mac) ' +
-        'VALUES (@id, @label, @algorithm, @provider, @policy, @public_raw, @secret_iv, @secret_ct, @ref, @derivation, @created_at, @mac)',
+      'INSERT INTO keys (id, label, algorithm, provider, policy, public_raw, secret_iv, secret_ct, ref, derivation, created_at, version, mac) ' +
+        'VALUES (@id, @label, @algorithm, @provider, @policy, @public_raw, @secret_iv, @secret_ct, @ref, @derivation, @created_at, @version, @mac)',
     ),
     get: this.db.prepare(`SELECT ${COLUMNS} FROM keys WHERE id = ?`),
     page: this.db.prepare(`SELECT ${COLUMNS} FROM keys WHERE rowid > ? ORDER BY rowid LIMIT ?`),
@@ -92,7 +98,7 @@ export class KeyTable {
     };
   }
 
-  insert(rec: Omit<KeyRecord, 'hasSecret'>, secret?: Uint8Array): void {
+  insert(rec: Omit<KeyRecord, 'hasSecret' | 'version'> & { version?: number }, secret?: Uint8Array): void {
     const base = {
       id: rec.id,
       label: rec.label,
@@ -103,6 +109,7 @@ export class KeyTable {
       ref: rec.ref ? JSON.stringify(rec.ref) : null,
       derivation: rec.derivation ? JSON.stringify(rec.derivation) : null,
       created_at: rec.createdAt,
+      version: rec.version ?? 1,
     };
     let secret_iv: Buffer | null = null;
     let secret_ct: Buffer | null = null;
@@ -135,6 +142,7 @@ export class KeyTable {
       ref: parseJson(row.ref, 'reference'),
       derivation: parseJson(row.derivation, 'derivation'),
       createdAt: row.created_at,
+      version: row.version,
       hasSecret: row.secret_ct !== null,
     };
   }
@@ -186,6 +194,30 @@ export class KeyTable {
     this.row(id); // a tampered row is reported, not silently removed
     this.forget(id);
     this.stmts.delete.run(id);
+    this.versions.deleteAll(id);
+  }
+
+  /** A new current secret; the previous one moves to key_versions (it still decrypts until retired). */
+  rotate(id: string, newSecret: Uint8Array): KeyRecord {
+    const rec = this.get(id);
+    const old = this.secret(id);
+    try {
+      this.versions.store(id, rec.algorithm, rec.version, old);
+    } finally {
+      old.fill(0);
+    }
+    this.forget(id);
+    this.stmts.delete.run(id);
+    this.insert({ ...rec, version: rec.version + 1 }, newSecret);
+    return this.get(id);
+  }
+
+  /** The secret of `version`: the current one from this row, earlier ones from key_versions. */
+  secretOfVersion(id: string, version: number): Buffer {
+    const rec = this.get(id);
+    if (version === rec.version) return this.secret(id);
+    if (version > rec.version || version < 1) throw new KmsError('NOT_FOUND', `this key has no version ${version}`);
+    return this.versions.secret(id, rec.algorithm, version);
   }
 
   /** Replace label and policy; the secret is re-encrypted because the policy is part of its associated data. */

@@ -33,7 +33,18 @@ CREATE TABLE IF NOT EXISTS keys (
   ref TEXT,
   derivation TEXT,
   created_at INTEGER NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1,
   mac BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS key_versions (
+  key_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  secret_iv BLOB NOT NULL,
+  secret_ct BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  mac BLOB NOT NULL,
+  PRIMARY KEY (key_id, version)
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS audit (

@@ -1,5 +1,6 @@
 // Which methods each caller may call (the first authorization step of the dispatcher). Secrets such as
-// passphrases reach the KMS from `app` (main's trusted prompt) or `cli`, never from the renderer (`ui`).
+// passphrases, PINs, mnemonics and imported private keys reach the KMS from `app` (main's trusted prompt) or `cli`,
+// never from the renderer (`ui`): keys.import, kms.init/unlock and tokens.login are not on its list.
 import { KmsError } from '../api/errors.js';
 import { METHOD_NAMES, type Caller, type MethodName } from '../api/index.js';
 
@@ -9,14 +10,21 @@ const UI: ReadonlySet<string> = new Set<MethodName>([
   'kms.status',
   'kms.lock',
   'keys.generate',
-  'keys.import',
   'keys.list',
   'keys.get',
   'keys.delete',
   'keys.update',
   'keys.export',
+  'keys.derive',
+  'keys.rotate',
   'crypto.sign',
+  'crypto.signJws',
   'crypto.verify',
+  'crypto.agree',
+  'crypto.encapsulate',
+  'crypto.decapsulate',
+  'crypto.wrapKey',
+  'crypto.unwrapKey',
   'crypto.encrypt',
   'crypto.decrypt',
   'crypto.mac',
@@ -34,6 +42,7 @@ const REST: ReadonlySet<string> = new Set<MethodName>([
   'keys.list',
   'keys.get',
   'crypto.sign',
+  'crypto.signJws',
   'crypto.verify',
   'crypto.encrypt',
   'crypto.decrypt',

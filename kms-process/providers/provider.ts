@@ -17,6 +17,8 @@ export interface StoredKeyRef {
   publicRaw?: Uint8Array | undefined;
   /** Provider-specific locator, e.g. `{ serial, ckaId }` for a PKCS#11 key; authenticated by the row MAC. */
   ref?: Record<string, string> | undefined;
+  /** Current version of a rotated symmetric key. */
+  version?: number | undefined;
 }
 
 /** What a provider returns for a new key. */
@@ -35,6 +37,11 @@ export interface KeyProvider {
   decrypt?(key: StoredKeyRef, input: DecryptInput): Promise<Uint8Array>;
   mac?(key: StoredKeyRef, data: Uint8Array): Promise<Uint8Array>;
   macVerify?(key: StoredKeyRef, data: Uint8Array, mac: Uint8Array): Promise<boolean>;
+  /** Raw shared secret with a peer public key (ECDH, X25519). */
+  agree?(key: StoredKeyRef, peerPublicKey: Uint8Array): Promise<Uint8Array>;
+  /** Wrap or unwrap key material under this key (AES-KW/KWP, RSA-OAEP). */
+  wrapKey?(key: StoredKeyRef, material: Uint8Array, mode?: string): Promise<Uint8Array>;
+  unwrapKey?(key: StoredKeyRef, wrapped: Uint8Array, mode?: string): Promise<Uint8Array>;
 }
 
 /** A provider that makes keys outside the keystore (token, remote KMS). */

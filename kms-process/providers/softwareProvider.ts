@@ -30,10 +30,13 @@ export class SoftwareProvider implements KeyProvider {
     return this.registry.forOperation(key.algorithm, op);
   }
 
-  private priv(key: StoredKeyRef, spec: AlgorithmSpec): unknown {
-    const cached = this.cache.get(key.id);
+  private priv(key: StoredKeyRef, spec: AlgorithmSpec, version?: number): unknown {
+    // Earlier versions of a rotated key are cached under their own name; the current one under the key id.
+    const cacheId = version === undefined || version === key.version ? key.id : `${key.id}#${version}`;
+    const cached = this.cache.get(cacheId);
     if (cached !== undefined) return cached;
-    const secret = this.keystore().keys.secret(key.id);
+    const keys = this.keystore().keys;
+    const secret = cacheId === key.id ? keys.secret(key.id) : keys.secretOfVersion(key.id, version!);
     let handle: unknown;
     try {
       handle = spec.loadPrivate({ secret, publicRaw: key.publicRaw });
@@ -41,8 +44,20 @@ export class SoftwareProvider implements KeyProvider {
       secret.fill(0);
       throw e instanceof KmsError ? e : new KmsError('TAMPERED', 'stored key material could not be loaded', { cause: e });
     }
-    this.cache.put(key.id, secret, handle);
+    this.cache.put(cacheId, secret, handle);
     return handle;
+  }
+
+  /** The spec and the prepared private handle, for operations beyond the KeyProvider interface (agree, derive...). */
+  privateHandle(key: StoredKeyRef, op: Operation): { spec: AlgorithmSpec; handle: unknown } {
+    const spec = this.spec(key, op);
+    return { spec, handle: this.priv(key, spec) };
+  }
+
+  /** The spec and the public handle (falls back to the private one where the algorithm has no public part). */
+  publicHandle(key: StoredKeyRef, op: Operation): { spec: AlgorithmSpec; handle: unknown } {
+    const spec = this.spec(key, op);
+    return { spec, handle: spec.type === 'symmetric' ? this.priv(key, spec) : this.pub(key, spec) };
   }
 
   private pub(key: StoredKeyRef, spec: AlgorithmSpec): unknown {
@@ -57,8 +72,9 @@ export class SoftwareProvider implements KeyProvider {
   }
 
   /** Drop what is cached for a key (deleted or updated). */
-  forget(id: string): void {
+  forget(id: string, versions: readonly number[] = []): void {
     this.cache.evict(id);
+    for (const v of versions) this.cache.evict(`${id}#${v}`);
     this.publicHandles.delete(id);
   }
 
@@ -77,14 +93,29 @@ export class SoftwareProvider implements KeyProvider {
     return spec.encrypt!(spec.type === 'symmetric' ? this.priv(key, spec) : this.pub(key, spec), input);
   }
 
-  async decrypt(key: StoredKeyRef, input: DecryptInput): Promise<Uint8Array> {
+  async decrypt(key: StoredKeyRef, input: DecryptInput & { version?: number | undefined }): Promise<Uint8Array> {
     const spec = this.spec(key, 'decrypt');
-    return spec.decrypt!(this.priv(key, spec), input);
+    return spec.decrypt!(this.priv(key, spec, input.version), input);
   }
 
   async mac(key: StoredKeyRef, data: Uint8Array): Promise<Uint8Array> {
     const spec = this.spec(key, 'mac');
     return spec.mac!(this.priv(key, spec), data);
+  }
+
+  async agree(key: StoredKeyRef, peerPublicKey: Uint8Array): Promise<Uint8Array> {
+    const spec = this.spec(key, 'agree');
+    return spec.agree!(this.priv(key, spec), peerPublicKey);
+  }
+
+  async wrapKey(key: StoredKeyRef, material: Uint8Array, mode?: string): Promise<Uint8Array> {
+    const { spec, handle } = this.publicHandle(key, 'wrap');
+    return spec.wrap!(handle, material, mode);
+  }
+
+  async unwrapKey(key: StoredKeyRef, wrapped: Uint8Array, mode?: string): Promise<Uint8Array> {
+    const { spec, handle } = this.privateHandle(key, 'unwrap');
+    return spec.unwrap!(handle, wrapped, mode);
   }
 
   async macVerify(key: StoredKeyRef, data: Uint8Array, mac: Uint8Array): Promise<boolean> {

@@ -32,7 +32,8 @@ export interface SealContext {
 
 export interface Sealer {
   readonly kind: SealerKind;
-  availability(): Promise<SealerAvailability>;
+  /** Whether the sealer can be used; given an enrolment, for that enrolment (e.g. the TPM at its `tcti`). */
+  availability(enrolment?: SealerEnrolment): Promise<SealerAvailability>;
   /** Seal `secret` (32 bytes); the caller zeroizes its own copy. */
   seal(secret: Uint8Array, enrolment: SealerEnrolment, ctx: SealContext): Promise<SealedCopy>;
   /**

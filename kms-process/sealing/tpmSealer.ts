@@ -69,9 +69,9 @@ export class TpmSealer implements Sealer {
     return withTpm(tcti, async (tpm) => ({ tcti, info: await tpm.info() }));
   }
 
-  async availability(): Promise<SealerAvailability> {
+  async availability(enrolment?: SealerEnrolment): Promise<SealerAvailability> {
     try {
-      const { tcti, info } = await this.describe();
+      const { tcti, info } = await this.describe(enrolment?.kind === 'tpm' && enrolment.tcti ? enrolment.tcti : undefined);
       return { available: true, detail: `TPM 2.0 ${info.manufacturer} ${info.vendor} fw ${info.firmware}, ${tcti}` };
     } catch (e) {
       return { available: false, detail: e instanceof Error ? e.message : String(e) };

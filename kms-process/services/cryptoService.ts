@@ -6,18 +6,19 @@ import type { KmsContext } from '../kmsContext.js';
 import { authorizeKeyUse } from '../policy/keyPolicy.js';
 import type { KeyProvider, StoredKeyRef } from '../providers/provider.js';
 import type { HandlerTable } from './handler.js';
+import { jwsCompact, jwsPlan, jwsSigningInput } from '../algorithms/jws.js';
 
 /** Decode a base64url field already checked by the schema (the schema's regex makes this total). */
 export function bytes(text: string): Buffer {
   return fromB64u(text) ?? Buffer.alloc(0);
 }
 
-function opt(text: string | undefined): Buffer | undefined {
+export function opt(text: string | undefined): Buffer | undefined {
   return text === undefined ? undefined : bytes(text);
 }
 
 export function keyRef(rec: KeyRecord): StoredKeyRef {
-  return { id: rec.id, algorithm: rec.algorithm, provider: rec.provider, publicRaw: rec.publicRaw, ref: rec.ref };
+  return { id: rec.id, algorithm: rec.algorithm, provider: rec.provider, publicRaw: rec.publicRaw, ref: rec.ref, version: rec.version };
 }
 
 /** The key, checked against its policy for `op` by `caller`, and the provider that can do `op` with it. */
@@ -34,31 +35,48 @@ function need<T>(fn: T | undefined, op: string): T {
   return fn;
 }
 
+function signInput<T extends { data: string; context?: string | undefined }>(p: T) {
+  return { ...p, data: bytes(p.data), context: opt(p.context) };
+}
+
 export function cryptoHandlers(ctx: KmsContext): HandlerTable {
   return {
     'crypto.sign': async (p, call) => {
       const { key, provider } = await keyFor(ctx, p.id, 'sign', call.caller);
-      const sig = await need(provider.sign, 'sign').call(provider, key, { ...p, data: bytes(p.data) });
+      const sig = await need(provider.sign, 'sign').call(provider, key, signInput(p));
       return { signature: toB64u(sig) };
     },
     'crypto.verify': async (p, call) => {
       const { key, provider } = await keyFor(ctx, p.id, 'verify', call.caller);
-      const valid = await need(provider.verify, 'verify').call(provider, key, { ...p, data: bytes(p.data), signature: bytes(p.signature) });
+      const valid = await need(provider.verify, 'verify').call(provider, key, { ...signInput(p), signature: bytes(p.signature) });
       return { valid };
+    },
+    'crypto.signJws': async (p, call) => {
+      const { key, provider } = await keyFor(ctx, p.id, 'sign', call.caller);
+      const header = { ...(p.header ?? {}) };
+      header.alg ??= JWS_DEFAULT_ALG[key.algorithm] ?? '';
+      const plan = jwsPlan(String(header.alg), key.algorithm);
+      const input = jwsSigningInput(header, bytes(p.payload));
+      const sig = await need(provider.sign, 'sign').call(provider, key, { data: input, ...plan.options });
+      return { jws: jwsCompact(input, sig) };
     },
     'crypto.encrypt': async (p, call) => {
       const { key, provider } = await keyFor(ctx, p.id, 'encrypt', call.caller);
       const out = await need(provider.encrypt, 'encrypt').call(provider, key, { data: bytes(p.data), mode: p.mode, iv: opt(p.iv), aad: opt(p.aad) });
+      const versioned = ctx.registry.get(key.algorithm).type === 'symmetric' && key.provider === 'software';
       return {
         ciphertext: toB64u(out.ciphertext),
         mode: out.mode as never,
         ...(out.iv ? { iv: toB64u(out.iv) } : {}),
         ...(out.tag ? { tag: toB64u(out.tag) } : {}),
+        // The version that made this ciphertext, so it still decrypts after the key rotates.
+        ...(versioned ? { version: key.version ?? 1 } : {}),
       };
     },
     'crypto.decrypt': async (p, call) => {
       const { key, provider } = await keyFor(ctx, p.id, 'decrypt', call.caller);
-      const input = { data: bytes(p.data), mode: p.mode, iv: opt(p.iv), tag: opt(p.tag), aad: opt(p.aad) };
+      const input = { data: bytes(p.data), mode: p.mode, iv: opt(p.iv), tag: opt(p.tag), aad: opt(p.aad), version: p.version };
+      if (p.version !== undefined && key.provider !== 'software') throw new KmsError('UNSUPPORTED', 'only software keys have versions');
       const plaintext = await need(provider.decrypt, 'decrypt').call(provider, key, input);
       return { plaintext: toB64u(plaintext) };
     },
@@ -73,3 +91,14 @@ export function cryptoHandlers(ctx: KmsContext): HandlerTable {
     'crypto.random': async (p) => ({ bytes: toB64u(randomBytes(p.length)) }),
   };
 }
+
+/** The JOSE alg a key signs with when the header names none. */
+const JWS_DEFAULT_ALG: Partial<Record<string, string>> = {
+  ed25519: 'EdDSA',
+  p256: 'ES256',
+  p384: 'ES384',
+  secp256k1: 'ES256K',
+  'rsa-2048': 'PS256',
+  'rsa-3072': 'PS256',
+  'rsa-4096': 'PS256',
+};

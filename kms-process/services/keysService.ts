@@ -1,6 +1,6 @@
 // keys.* : generate, import, list, get, update, delete and export keys.
 import { randomBytes } from 'node:crypto';
-import { fromB64u, KmsError, toB64u, type AlgorithmId, type Caller, type Jwk, type Operation } from '../api/index.js';
+import { fromB64u, KmsError, type AlgorithmId, type Jwk, type Operation } from '../api/index.js';
 import type { KeyMaterial } from '../algorithms/algorithm.js';
 import { algorithmForJwk } from '../algorithms/jwkAlgorithm.js';
 import type { KeyRecord } from '../keystore/keyTable.js';
@@ -12,8 +12,6 @@ import { keyInfo } from './keyInfo.js';
 
 /** Operations a key can still do with only its public part. */
 const PUBLIC_OPERATIONS: readonly Operation[] = ['verify', 'encrypt', 'wrap'];
-/** Callers that may receive a private key (after confirming at their own terminal or trusted prompt). */
-const PRIVATE_EXPORT_CALLERS: ReadonlySet<Caller> = new Set(['app', 'cli', 'test']);
 
 export function newKeyId(): string {
   return randomBytes(16).toString('base64url');
@@ -24,7 +22,7 @@ function zeroize(m: KeyMaterial): void {
 }
 
 export function keysHandlers(ctx: KmsContext): HandlerTable {
-  const store = (material: KeyMaterial, rec: Omit<KeyRecord, 'hasSecret' | 'id' | 'createdAt'>, call: Call, id = newKeyId()) => {
+  const store = (material: KeyMaterial, rec: Omit<KeyRecord, 'hasSecret' | 'id' | 'createdAt' | 'version'>, call: Call, id = newKeyId()) => {
     const full = { ...rec, id, createdAt: Date.now() };
     try {
       ctx.write(() => ctx.keystore.keys.insert(full, material.secret), { caller: call.caller, method: call.method, keyId: id, outcome: 'ok' });
@@ -33,7 +31,7 @@ export function keysHandlers(ctx: KmsContext): HandlerTable {
     }
     call.audited = true;
     call.keyId = id;
-    return keyInfo(ctx.registry, { ...full, hasSecret: material.secret !== undefined });
+    return keyInfo(ctx.registry, { ...full, version: 1, hasSecret: material.secret !== undefined });
   };
 
   /** Operations a token key may do: what the algorithm can do and the provider offers. */
@@ -66,14 +64,25 @@ export function keysHandlers(ctx: KmsContext): HandlerTable {
       const spec = ctx.registry.get(p.algorithm);
       if (provider !== 'software') return generateExternal(provider, p, call);
       const policy = newKeyPolicy(spec.operations, p);
-      const material = spec.generate();
+      if (p.bip39Passphrase !== undefined && call.caller === 'ui') {
+        throw new KmsError('POLICY_DENIED', 'a BIP39 passphrase comes from a trusted prompt, not the renderer');
+      }
+      if ((p.words !== undefined || p.bip39Passphrase !== undefined) && spec.type !== 'seed') {
+        throw new KmsError('INVALID_REQUEST', 'words and bip39Passphrase are for hd-seed keys');
+      }
+      const material = spec.generate({ words: p.words, bip39Passphrase: p.bip39Passphrase });
       return store(material, { label: p.label ?? '', algorithm: p.algorithm, provider, policy, publicRaw: material.publicRaw }, call);
     },
 
     'keys.import': async (p, call) => {
       ctx.keystore.assertUnlocked();
       if (p.format === 'token') return adoptExternal(p, call);
-      if (p.format === 'mnemonic') throw new KmsError('UNSUPPORTED', 'mnemonic import is not available yet');
+      if (p.format === 'mnemonic') {
+        const seed = ctx.registry.get('hd-seed');
+        const material = seed.fromMnemonic!(p.data, p.bip39Passphrase);
+        const policy = newKeyPolicy(seed.operations, p);
+        return store(material, { label: p.label ?? '', algorithm: 'hd-seed', provider: 'software', policy, publicRaw: material.publicRaw }, call);
+      }
       const algorithm = p.algorithm ?? (p.format === 'jwk' ? algorithmForJwk(p.data as Jwk) : undefined);
       if (!algorithm) throw new KmsError('INVALID_REQUEST', `importing ${p.format} needs an algorithm`);
       const spec = ctx.registry.get(algorithm);
@@ -108,9 +117,10 @@ export function keysHandlers(ctx: KmsContext): HandlerTable {
     'keys.get': async (p) => keyInfo(ctx.registry, ctx.keystore.keys.get(p.id)),
 
     'keys.delete': async (p, call) => {
+      const versions = ctx.keystore.keys.versions.versions(p.id);
       ctx.write(() => ctx.keystore.keys.delete(p.id), { caller: call.caller, method: call.method, keyId: p.id, outcome: 'ok' });
       call.audited = true;
-      ctx.software.forget(p.id);
+      ctx.software.forget(p.id, versions);
       return { id: p.id, deleted: true as const };
     },
 
@@ -129,28 +139,5 @@ export function keysHandlers(ctx: KmsContext): HandlerTable {
       return keyInfo(ctx.registry, { ...rec, label, policy });
     },
 
-    'keys.export': async (p, call) => {
-      if (p.wrapWith) throw new KmsError('UNSUPPORTED', 'wrapped export is not available yet');
-      const rec = ctx.keystore.keys.get(p.id);
-      const spec = ctx.registry.get(rec.algorithm);
-      if (!spec.exportKey) throw new KmsError('UNSUPPORTED', `algorithm '${rec.algorithm}' cannot export keys`);
-      let secret: Buffer | undefined;
-      if (p.private) {
-        if (!rec.policy.exportable) throw new KmsError('POLICY_DENIED', 'this key is not exportable');
-        if (!PRIVATE_EXPORT_CALLERS.has(call.caller)) throw new KmsError('APPROVAL_DENIED', 'a private export needs approval in a trusted prompt');
-        if (rec.policy.callers && !rec.policy.callers.includes(call.caller)) {
-          throw new KmsError('POLICY_DENIED', `this key does not admit caller '${call.caller}'`);
-        }
-        secret = ctx.keystore.keys.secret(rec.id);
-      } else if (!rec.publicRaw) {
-        throw new KmsError('UNSUPPORTED', 'a secret key has no public part to export');
-      }
-      try {
-        const out = spec.exportKey(p.format, { secret, publicRaw: rec.publicRaw }, p.private === true);
-        return out instanceof Uint8Array ? { format: p.format, data: toB64u(out) } : { format: p.format, jwk: out };
-      } finally {
-        secret?.fill(0);
-      }
-    },
   };
 }

@@ -30,13 +30,18 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
   return {
     'kms.status': async (p) => {
       const ks = ctx.keystore;
-      const enrolled = new Set(ks.state === 'uninitialized' ? [] : ks.sealedCopies().map((c) => c.kind));
+      const copies = ks.state === 'uninitialized' ? [] : ks.sealedCopies();
+      const enrolled = new Set(copies.map((c) => c.kind));
+      // An enrolled TPM is probed where unlocking looks for it: $OWKMS_TCTI, else the TCTI stored with its copy.
+      const storedTcti = copies.find((c) => c.kind === 'tpm')?.params.tcti;
+      const probeAs = (kind: string): SealerEnrolment | undefined =>
+        kind === 'tpm' && !process.env.OWKMS_TCTI && typeof storedTcti === 'string' ? { kind: 'tpm', tcti: storedTcti } : undefined;
       const probe = p.probe !== false;
       const sealers = await Promise.all(
         [...ctx.sealers.values()].map(async (s) => ({
           kind: s.kind,
           enrolled: enrolled.has(s.kind),
-          ...(probe ? await s.availability() : { available: enrolled.has(s.kind), detail: 'not probed' }),
+          ...(probe ? await s.availability(probeAs(s.kind)) : { available: enrolled.has(s.kind), detail: 'not probed' }),
         })),
       );
       let tokens: Array<{ serial: string; label: string }> = [];

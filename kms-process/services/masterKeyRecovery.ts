@@ -29,11 +29,17 @@ export function unlockNeeds(ctx: KmsContext, ks: Keystore): Array<'passphrase' |
 }
 
 function chooseCopies(ctx: KmsContext, copies: SealedCopy[], policy: UnlockPolicy, secrets: UnlockSecrets): SealedCopy[] {
-  if (policy === 'all') return copies;
-  const fits = copies.filter((c) => {
+  const given = (c: SealedCopy): boolean => {
     const needs = needsOf(ctx, c);
     return needs === 'passphrase' ? secrets.passphrase !== undefined : needs === 'pin' ? secrets.pin !== undefined : true;
-  });
+  };
+  if (policy === 'all') {
+    // A missing secret is a bad request, not a failed guess: refuse before the attempt is counted.
+    const missing = [...new Set(copies.filter((c) => !given(c)).map((c) => needsOf(ctx, c)))];
+    if (missing.length > 0) throw new KmsError('INVALID_REQUEST', `unlocking needs a ${missing.join(' and a ')}`);
+    return copies;
+  }
+  const fits = copies.filter(given);
   if (fits.length === 0) {
     const wanted = [...new Set(copies.map((c) => needsOf(ctx, c)))].filter((n) => n !== 'none');
     throw new KmsError('INVALID_REQUEST', `unlocking needs a ${wanted.join(' or ')}`);
@@ -61,8 +67,12 @@ export async function recoverMasterKey(ctx: KmsContext, ks: Keystore, secrets: U
     result = { mk: combineShares(shares, 'all'), by: chosen.map((c) => c.kind) };
   } else {
     let lastError: unknown = new KmsError('UNAVAILABLE', 'no sealer could be used');
+    let wrongSecret: KmsError | undefined;
     let found: { mk: Buffer; by: SealerKind[] } | undefined;
     for (const c of chosen) {
+      // A secret the user typed must be right: once it is refused, copies that need no secret are not tried, so a
+      // wrong passphrase is WRONG_SECRET (not a TPM error) and cannot re-authenticate kms.changeSealers.
+      if (wrongSecret && needsOf(ctx, c) === 'none') break;
       try {
         const share = await sealerFor(ctx, c.kind).unseal(c, secrets, sealCtx);
         found = { mk: combineShares([share], 'any'), by: [c.kind] };
@@ -70,9 +80,10 @@ export async function recoverMasterKey(ctx: KmsContext, ks: Keystore, secrets: U
       } catch (e) {
         lastError = e;
         if (e instanceof KmsError && e.kind === 'TAMPERED') throw e;
+        if (e instanceof KmsError && e.kind === 'WRONG_SECRET') wrongSecret ??= e;
       }
     }
-    if (!found) throw lastError;
+    if (!found) throw wrongSecret ?? lastError;
     result = found;
   }
   if (!ks.matchesMasterKey(result.mk)) {
@@ -91,14 +102,20 @@ export async function sealShares(
   policy: UnlockPolicy,
   sealCtx: SealContext,
 ): Promise<SealedCopy[]> {
+  // Every sealer must be there before any copy is made, and the keychain (which overwrites this keystore's entry
+  // in place) is sealed last: a change that fails part-way must not leave the keychain holding a share that does
+  // not combine with the copies still in the keystore.
+  for (const e of enrolments) {
+    const avail = await sealerFor(ctx, e.kind).availability(e);
+    if (!avail.available) throw new KmsError('UNAVAILABLE', `the ${e.kind} sealer is unavailable: ${avail.detail ?? 'no reason given'}`);
+  }
+  const order = [...enrolments.keys()].sort((a, b) => Number(enrolments[a]!.kind === 'keychain') - Number(enrolments[b]!.kind === 'keychain'));
   const shares = splitMasterKey(mk, policy, enrolments.length);
   try {
-    const copies: SealedCopy[] = [];
-    for (const [i, e] of enrolments.entries()) {
-      const s = sealerFor(ctx, e.kind);
-      const avail = await s.availability();
-      if (!avail.available) throw new KmsError('UNAVAILABLE', `the ${e.kind} sealer is unavailable: ${avail.detail ?? 'no reason given'}`);
-      copies.push(await s.seal(shares[i]!, e, sealCtx));
+    const copies: SealedCopy[] = new Array<SealedCopy>(enrolments.length);
+    for (const i of order) {
+      const e = enrolments[i]!;
+      copies[i] = await sealerFor(ctx, e.kind).seal(shares[i]!, e, sealCtx);
     }
     return copies;
   } finally {

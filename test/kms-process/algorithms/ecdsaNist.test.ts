@@ -1,10 +1,11 @@
 // ECDSA on P-224/256/384/521: cross-checked against node:crypto and @noble/curves, and Wycheproof P-256 vectors.
 import { createHash, createPublicKey, createPrivateKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { p256 as nobleP256 } from '@noble/curves/nist.js';
 import { describe, expect, it } from 'vitest';
 import type { Jwk } from '../../../kms-process/api/common.js';
 import type { ImportFormat } from '../../../kms-process/algorithms/algorithm.js';
 import { EC_CURVES } from '../../../kms-process/algorithms/ecCurves.js';
-import { createEcdsaNistSpec, type NistCurveId, type NistPublicKey } from '../../../kms-process/algorithms/ecdsaNist.js';
+import { createEcdsaNistSpec, p256Spec, type NistCurveId, type NistPublicKey } from '../../../kms-process/algorithms/ecdsaNist.js';
 import { expectKmsError, expectRejected } from './expectKmsError.js';
 import { hex, loadWycheproof, type WycheproofTest } from './wycheproof.js';
 
@@ -187,5 +188,30 @@ describe('Wycheproof ecdsa_secp256r1_sha256_test.json', () => {
   });
   it('covers every vector of the file', () => {
     expect(cases).toHaveLength(2 * file.numberOfTests);
+  });
+});
+
+describe('p256 spec: RFC 6979 appendix A.2.5 (P-256, SHA-256)', () => {
+  // node:crypto signs with random nonces, so the RFC's deterministic signatures are checked against @noble/curves
+  // (which implements RFC 6979) and our spec's signatures are checked to verify.
+  const x = hex('c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721');
+  const U = hex(
+    '0460fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb67903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299',
+  );
+  const vectors = [
+    ['sample', 'efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8'],
+    ['test', 'f1abb023518351cd71d881567b1ea663ed3efcf6c5132b354f28d3b0b7d38367019f4113742a2b14bd25926b49c649155f267e60d3814b4c0cc84250e46f0083'],
+  ] as const;
+
+  it.each(vectors)("message '%s'", (text, rs) => {
+    const data = new TextEncoder().encode(text);
+    expect(nobleP256.sign(data, x, { lowS: false })).toEqual(hex(rs)); // RFC 6979 output, deterministic
+    const m = { secret: x, publicRaw: U };
+    const key = p256Spec.loadPrivate(m); // the RFC's public key U matches the private key x
+    const pub = p256Spec.loadPublic!(U);
+    expect(p256Spec.verify!(pub, { data, signature: hex(rs) })).toBe(true);
+    const ours = p256Spec.sign!(key, { data });
+    expect(nobleP256.verify(ours, data, U, { lowS: false })).toBe(true);
+    expect(p256Spec.verify!(pub, { data, signature: ours })).toBe(true);
   });
 });

@@ -6,7 +6,8 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { describe, expect, it } from 'vitest';
 import type { Jwk } from '../../../kms-process/api/common.js';
 import type { ImportFormat } from '../../../kms-process/algorithms/algorithm.js';
-import { secp256k1Spec as spec, type Secp256k1PublicKey } from '../../../kms-process/algorithms/secp256k1.js';
+import { eip191Digest, secp256k1Spec as spec, type Secp256k1PublicKey } from '../../../kms-process/algorithms/secp256k1.js';
+import { eip191Signer } from 'micro-eth-signer';
 import { expectKmsError, expectRejected } from './expectKmsError.js';
 import { hex, loadWycheproof, type WycheproofTest } from './wycheproof.js';
 
@@ -97,7 +98,7 @@ describe('secp256k1 spec: ECDSA', () => {
       for (const format of ['p1363', 'der', 'recoverable']) expect(spec.verify!(pub, { data: msg, signature: bad, format })).toBe(false);
     }
     expectKmsError(() => spec.sign!(key, { data: msg, scheme: 'eddsa' }), 'UNSUPPORTED');
-    expectKmsError(() => spec.sign!(key, { data: msg, scheme: 'eip191' }), 'UNSUPPORTED');
+    expectKmsError(() => spec.sign!(key, { data: msg, scheme: 'eip712' }), 'UNSUPPORTED');
     expectKmsError(() => spec.sign!(key, { data: msg, format: 'jws' }), 'UNSUPPORTED');
     expectKmsError(() => spec.sign!(key, { data: msg, hash: 'md5' }), 'UNSUPPORTED');
   });
@@ -221,5 +222,76 @@ describe('Wycheproof ecdsa_secp256k1_sha256_test.json', () => {
   });
   it('covers every vector of the file', () => {
     expect(cases).toHaveLength(2 * file.numberOfTests);
+  });
+});
+
+describe('secp256k1 spec: EIP-191 personal_sign', () => {
+  const hello = new TextEncoder().encode('hello world');
+
+  it('hashes "\\x19Ethereum Signed Message:\\n" + length + message (ethers hashMessage("hello world"))', () => {
+    const digest = eip191Digest(hello);
+    expect(Buffer.from(digest).toString('hex')).toBe('d9eba16ed0ecae432b71fe008c98cc872bb4cc214d3220a36f365326cf807d68');
+    expect('0x' + Buffer.from(digest).toString('hex')).toBe(eip191Signer.getHash(hello));
+  });
+
+  it('signs r||s||v with v 27/28, as micro-eth-signer does, and verifies against the address', () => {
+    const m = spec.generate();
+    const key = spec.loadPrivate(m);
+    const sig = spec.sign!(key, { scheme: 'eip191', data: hello });
+    expect(sig).toHaveLength(65);
+    expect([27, 28]).toContain(sig[64]);
+    const address = spec.describe!(m.publicRaw!)['ethereumAddress']!;
+    const sigHex = '0x' + Buffer.from(sig).toString('hex');
+    expect(eip191Signer.verify(sigHex, hello, address)).toBe(true);
+    expect(eip191Signer.recoverAddress(sigHex, hello)).toBe(address);
+    expect(eip191Signer.sign(hello, '0x' + Buffer.from(m.secret!).toString('hex'), false)).toBe(sigHex); // RFC 6979 both
+    const pub = spec.loadPublic!(m.publicRaw!);
+    expect(spec.verify!(pub, { scheme: 'eip191', data: hello, signature: sig })).toBe(true);
+    const v01 = new Uint8Array(sig);
+    v01[64]! -= 27;
+    expect(spec.verify!(pub, { scheme: 'eip191', data: hello, signature: v01 })).toBe(false);
+    expect(spec.verify!(pub, { scheme: 'eip191', data: new Uint8Array([1]), signature: sig })).toBe(false);
+    expect(spec.verify!(pub, { scheme: 'eip191', data: hello, signature: sig.subarray(0, 64) })).toBe(false);
+    expectKmsError(() => spec.sign!(key, { scheme: 'eip191', data: hello, hash: 'sha256' }), 'UNSUPPORTED');
+    expectKmsError(() => spec.sign!(key, { scheme: 'eip191', data: hello, prehashed: true }), 'UNSUPPORTED');
+    expectKmsError(() => spec.sign!(key, { scheme: 'eip191', data: hello, format: 'der' }), 'UNSUPPORTED');
+  });
+});
+
+describe('secp256k1 spec: BIP340 test vectors (bips/bip-0340/test-vectors.csv)', () => {
+  // index, secret key, public key (x-only), aux_rand, message, signature, expected
+  const V: readonly (readonly [number, string, string, string, string, string, boolean])[] = [
+    [0, '0000000000000000000000000000000000000000000000000000000000000003', 'F9308A019258C31049344F85F89D5229B531C845836F99B08601F113BCE036F9', '0000000000000000000000000000000000000000000000000000000000000000', '0000000000000000000000000000000000000000000000000000000000000000', 'E907831F80848D1069A5371B402410364BDF1C5F8307B0084C55F1CE2DCA821525F66A4A85EA8B71E482A74F382D2CE5EBEEE8FDB2172F477DF4900D310536C0', true],
+    [1, 'B7E151628AED2A6ABF7158809CF4F3C762E7160F38B4DA56A784D9045190CFEF', 'DFF1D77F2A671C5F36183726DB2341BE58FEAE1DA2DECED843240F7B502BA659', '0000000000000000000000000000000000000000000000000000000000000001', '243F6A8885A308D313198A2E03707344A4093822299F31D0082EFA98EC4E6C89', '6896BD60EEAE296DB48A229FF71DFE071BDE413E6D43F917DC8DCF8C78DE33418906D11AC976ABCCB20B091292BFF4EA897EFCB639EA871CFA95F6DE339E4B0A', true],
+    [2, 'C90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B14E5C9', 'DD308AFEC5777E13121FA72B9CC1B7CC0139715309B086C960E18FD969774EB8', 'C87AA53824B4D7AE2EB035A2B5BBBCCC080E76CDC6D1692C4B0B62D798E6D906', '7E2D58D8B3BCDF1ABADEC7829054F90DDA9805AAB56C77333024B9D0A508B75C', '5831AAEED7B44BB74E5EAB94BA9D4294C49BCF2A60728D8B4C200F50DD313C1BAB745879A5AD954A72C45A91C3A51D3C7ADEA98D82F8481E0E1E03674A6F3FB7', true],
+    [3, '0B432B2677937381AEF05BB02A66ECD012773062CF3FA2549E44F58ED2401710', '25D1DFF95105F5253C4022F628A996AD3A0D95FBF21D468A1B33F8C160D8F517', 'FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF', 'FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF', '7EB0509757E246F19449885651611CB965ECC1A187DD51B64FDA1EDC9637D5EC97582B9CB13DB3933705B32BA982AF5AF25FD78881EBB32771FC5922EFC66EA3', true],
+    [5, '', 'EEFDEA4CDB677750A420FEE807EACF21EB9898AE79B9768766E4FAA04A2D4A34', '', '243F6A8885A308D313198A2E03707344A4093822299F31D0082EFA98EC4E6C89', '6CFF5C3BA86C69EA4B7376F31A9BCB4F74C1976089B2D9963DA2E5543E17776969E89B4C5564D00349106B8497785DD7D1D713A8AE82B32FA79D5F7FC407D39B', false],
+    [6, '', 'DFF1D77F2A671C5F36183726DB2341BE58FEAE1DA2DECED843240F7B502BA659', '', '243F6A8885A308D313198A2E03707344A4093822299F31D0082EFA98EC4E6C89', 'FFF97BD5755EEEA420453A14355235D382F6472F8568A18B2F057A14602975563CC27944640AC607CD107AE10923D9EF7A73C643E166BE5EBEAFA34B1AC553E2', false],
+    [7, '', 'DFF1D77F2A671C5F36183726DB2341BE58FEAE1DA2DECED843240F7B502BA659', '', '243F6A8885A308D313198A2E03707344A4093822299F31D0082EFA98EC4E6C89', '1FA62E331EDBC21C394792D2AB1100A7B432B013DF3F6FF4F99FCB33E0E1515F28890B3EDB6E7189B630448B515CE4F8622A954CFE545735AAEA5134FCCDB2BD', false],
+    [8, '', 'DFF1D77F2A671C5F36183726DB2341BE58FEAE1DA2DECED843240F7B502BA659', '', '243F6A8885A308D313198A2E03707344A4093822299F31D0082EFA98EC4E6C89', '6CFF5C3BA86C69EA4B7376F31A9BCB4F74C1976089B2D9963DA2E5543E177769961764B3AA9B2FFCB6EF947B6887A226E8D7C93E00C5ED0C1834FF0D0C2E6DA6', false],
+    [13, '', 'DFF1D77F2A671C5F36183726DB2341BE58FEAE1DA2DECED843240F7B502BA659', '', '243F6A8885A308D313198A2E03707344A4093822299F31D0082EFA98EC4E6C89', '6CFF5C3BA86C69EA4B7376F31A9BCB4F74C1976089B2D9963DA2E5543E177769FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141', false],
+    [14, '', 'FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC30', '', '243F6A8885A308D313198A2E03707344A4093822299F31D0082EFA98EC4E6C89', '6CFF5C3BA86C69EA4B7376F31A9BCB4F74C1976089B2D9963DA2E5543E17776969E89B4C5564D00349106B8497785DD7D1D713A8AE82B32FA79D5F7FC407D39B', false],
+  ];
+
+  it.each(V)('vector %i', (_i, sk, pk, aux, msgHex, sigHex, valid) => {
+    const m = hex(msgHex.toLowerCase());
+    const sig = hex(sigHex.toLowerCase());
+    const x = hex(pk.toLowerCase());
+    if (sk) {
+      // Signing with the vector's aux_rand is deterministic: noble (our implementation) gives the vector's bytes.
+      expect(schnorr.sign(m, hex(sk.toLowerCase()), hex(aux.toLowerCase()))).toEqual(sig);
+      const key = spec.loadPrivate({ secret: hex(sk.toLowerCase()) });
+      const ours = spec.sign!(key, { scheme: 'bip340', data: m }); // random aux: different bytes, still valid
+      expect(schnorr.verify(ours, m, x)).toBe(true);
+    }
+    let pub: Secp256k1PublicKey;
+    try {
+      pub = spec.loadPublic!(spec.importKey!('raw', new Uint8Array([0x02, ...x])).publicRaw!);
+    } catch (e) {
+      expect(valid).toBe(false); // vectors 5 and 14: the public key is not on the curve
+      expect((e as { kind?: string }).kind).toBe('INVALID_REQUEST');
+      return;
+    }
+    expect(spec.verify!(pub, { scheme: 'bip340', data: m, signature: sig })).toBe(valid);
   });
 });

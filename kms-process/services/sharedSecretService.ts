@@ -1,0 +1,103 @@
+// crypto.agree (ECDH, X25519) and crypto.encapsulate / crypto.decapsulate (ML-KEM): the shared secret becomes a
+// stored key through HKDF-SHA256 by default; it is returned raw only to a key whose policy says allowRawAgreement.
+import { hkdfSync } from 'node:crypto';
+import { fromB64u, KmsError, toB64u, type AlgorithmId, type Jwk } from '../api/index.js';
+import type { KmsContext } from '../kmsContext.js';
+import { newKeyPolicy } from '../policy/keyPolicy.js';
+import { bytes, keyFor, opt } from './cryptoService.js';
+import type { Call, HandlerTable } from './handler.js';
+import { keyInfo } from './keyInfo.js';
+import { newKeyId } from './keysService.js';
+
+interface SecretUse {
+  derive?: { algorithm?: AlgorithmId | undefined; salt?: string | undefined; info?: string | undefined; label?: string | undefined } | undefined;
+  raw?: boolean | undefined;
+}
+
+/** Key lengths of the algorithms a shared secret may become. */
+const DERIVED_BYTES: Partial<Record<AlgorithmId, number>> = {
+  'aes-128': 16,
+  'aes-256': 32,
+  'hmac-sha256': 32,
+  'hmac-sha384': 48,
+  'hmac-sha512': 64,
+  'chacha20-poly1305': 32,
+  'xchacha20-poly1305': 32,
+};
+
+/** Store or return `shared` (zeroized here either way). */
+function useSecret(ctx: KmsContext, shared: Uint8Array, use: SecretUse, allowRaw: boolean, call: Call, parentId: string) {
+  try {
+    if (use.raw) {
+      if (!allowRaw) throw new KmsError('POLICY_DENIED', "this key's policy does not allow returning a raw shared secret");
+      return { sharedSecret: toB64u(shared) };
+    }
+    const algorithm = use.derive?.algorithm ?? 'aes-256';
+    const length = DERIVED_BYTES[algorithm]!;
+    const salt = opt(use.derive?.salt) ?? Buffer.alloc(0);
+    const info = opt(use.derive?.info) ?? Buffer.from(`owkms/shared-secret/${algorithm}`);
+    const secret = Buffer.from(hkdfSync('sha256', shared, salt, info, length));
+    const spec = ctx.registry.get(algorithm);
+    const id = newKeyId();
+    const rec = {
+      id,
+      label: use.derive?.label ?? '',
+      algorithm,
+      provider: 'software',
+      policy: newKeyPolicy(spec.operations, {}),
+      derivation: { parentId, path: 'shared-secret' },
+      createdAt: Date.now(),
+    };
+    try {
+      ctx.write(() => ctx.keystore.keys.insert(rec, secret), { caller: call.caller, method: call.method, keyId: id, outcome: 'ok' });
+    } finally {
+      secret.fill(0);
+    }
+    call.audited = true;
+    call.keyId = id;
+    return { key: keyInfo(ctx.registry, { ...rec, version: 1, hasSecret: true }) };
+  } finally {
+    shared.fill(0);
+  }
+}
+
+function peerKey(v: string | Jwk): Uint8Array | Jwk {
+  if (typeof v !== 'string') return v;
+  const b = fromB64u(v);
+  if (!b) throw new KmsError('INVALID_REQUEST', 'peerPublicKey is not base64url', { data: { path: 'peerPublicKey' } });
+  return b;
+}
+
+export function sharedSecretHandlers(ctx: KmsContext): HandlerTable {
+  return {
+    'crypto.agree': async (p, call) => {
+      const { key, provider } = await keyFor(ctx, p.id, 'agree', call.caller);
+      const peer = peerKey(p.peerPublicKey);
+      let shared: Uint8Array;
+      if (key.provider === 'software') {
+        const { spec, handle } = ctx.software.privateHandle(key, 'agree');
+        shared = spec.agree!(handle, peer);
+      } else {
+        if (!provider.agree) throw new KmsError('UNSUPPORTED', 'this provider cannot agree');
+        if (!(peer instanceof Uint8Array)) throw new KmsError('INVALID_REQUEST', 'a token key takes the peer key as raw bytes');
+        shared = await provider.agree(key, peer);
+      }
+      return useSecret(ctx, shared, p, ctx.keystore.keys.get(p.id).policy.allowRawAgreement === true, call, p.id);
+    },
+
+    'crypto.encapsulate': async (p, call) => {
+      const { key } = await keyFor(ctx, p.id, 'encapsulate', call.caller);
+      const { spec, handle } = ctx.software.publicHandle(key, 'encapsulate');
+      const { sharedSecret, ciphertext } = spec.encapsulate!(handle);
+      const out = useSecret(ctx, sharedSecret, p, ctx.keystore.keys.get(p.id).policy.allowRawAgreement === true, call, p.id);
+      return { ...out, ciphertext: toB64u(ciphertext) };
+    },
+
+    'crypto.decapsulate': async (p, call) => {
+      const { key } = await keyFor(ctx, p.id, 'decapsulate', call.caller);
+      const { spec, handle } = ctx.software.privateHandle(key, 'decapsulate');
+      const shared = spec.decapsulate!(handle, bytes(p.ciphertext));
+      return useSecret(ctx, shared, p, ctx.keystore.keys.get(p.id).policy.allowRawAgreement === true, call, p.id);
+    },
+  };
+}
