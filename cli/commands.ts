@@ -69,9 +69,17 @@ export const COMMANDS: readonly Command[] = [
   { name: 'init', usage: 'init --seal passphrase|keychain|tpm|pkcs11:TOKEN [--seal ...] [--unlock-policy any|all] [--tcti T]', method: 'kms.init', options: ['seal', 'unlock-policy', 'tcti'], args: 0, unlock: false,
     params: async (inv) => defined({ sealers: await sealers(inv), unlockPolicy: str(inv, 'unlock-policy') }) },
   { name: 'status', usage: 'status', method: 'kms.status', options: [], args: 0, unlock: false, params: async () => ({}) },
-  { name: 'keys generate', usage: 'keys generate --alg ALG [--label L] [--provider software|pkcs11:SERIAL] [--exportable] [--approval]', method: 'keys.generate', options: ['alg', 'label', 'provider', 'exportable', 'approval'], args: 0, unlock: true,
+  { name: 'keys generate', usage: 'keys generate --alg ALG [--label L] [--provider software|pkcs11:SERIAL] [--exportable] [--approval] [--words 12|24] (hd-seed; BIP39 passphrase from $OWKMS_BIP39_PASSPHRASE)', method: 'keys.generate', options: ['alg', 'label', 'provider', 'exportable', 'approval', 'words'], args: 0, unlock: true,
     token: (inv) => ({ provider: str(inv, 'provider') }),
-    params: async (inv) => defined({ algorithm: required(inv, 'alg'), label: str(inv, 'label'), provider: str(inv, 'provider'), exportable: inv.options.exportable === true, requiresApproval: inv.options.approval === true }) },
+    params: async (inv) => defined({
+      algorithm: required(inv, 'alg'),
+      label: str(inv, 'label'),
+      provider: str(inv, 'provider'),
+      exportable: inv.options.exportable === true,
+      requiresApproval: inv.options.approval === true,
+      words: str(inv, 'words') === undefined ? undefined : Number(str(inv, 'words')),
+      bip39Passphrase: process.env.OWKMS_BIP39_PASSPHRASE,
+    }) },
   { name: 'keys list', usage: 'keys list [--limit N] [--cursor C]', method: 'keys.list', options: ['limit', 'cursor'], args: 0, unlock: true,
     params: async (inv) => defined({ limit: str(inv, 'limit') === undefined ? undefined : Number(str(inv, 'limit')), cursor: str(inv, 'cursor') }) },
   { name: 'keys show', usage: 'keys show ID', method: 'keys.get', options: [], args: 1, unlock: true, params: async (inv) => ({ id: inv.positionals[0] }) },
@@ -92,10 +100,17 @@ export const COMMANDS: readonly Command[] = [
         }
       } else payload = format === 'mnemonic' ? raw.toString('utf8').trim() : toB64u(raw);
       raw.fill(0);
-      return defined({ format, data: payload, algorithm: str(inv, 'alg'), label: str(inv, 'label'), exportable: inv.options.exportable === true, requiresApproval: inv.options.approval === true });
+      const bip39Passphrase = format === 'mnemonic' ? process.env.OWKMS_BIP39_PASSPHRASE : undefined;
+      return defined({ format, data: payload, algorithm: str(inv, 'alg'), label: str(inv, 'label'), exportable: inv.options.exportable === true, requiresApproval: inv.options.approval === true, bip39Passphrase });
     } },
-  { name: 'keys export', usage: 'keys export ID --format jwk|spki|raw|pkcs8 [--private]', method: 'keys.export', options: ['format', 'private'], args: 1, unlock: true,
-    params: async (inv) => defined({ id: inv.positionals[0], format: required(inv, 'format'), private: inv.options.private === true }) },
+  { name: 'keys export', usage: 'keys export ID --format jwk|spki|raw|pkcs8|mnemonic [--private] [--wrap-with KEY [--mode kw|kwp|oaep]]', method: 'keys.export', options: ['format', 'private', 'wrap-with', 'mode'], args: 1, unlock: true,
+    params: async (inv) => defined({ id: inv.positionals[0], format: required(inv, 'format'), private: inv.options.private === true, wrapWith: str(inv, 'wrap-with'), mode: str(inv, 'mode') }) },
+  { name: 'keys derive', usage: "keys derive ID --path \"m/44'/60'/0'/0/0\" [--child secp256k1|ed25519] [--label L]", method: 'keys.derive', options: ['path', 'child', 'label'], args: 1, unlock: true,
+    params: async (inv) => defined({ id: inv.positionals[0], path: required(inv, 'path'), child: str(inv, 'child'), label: str(inv, 'label') }) },
+  { name: 'keys rotate', usage: 'keys rotate ID (symmetric keys: a new version; older versions still decrypt)', method: 'keys.rotate', options: [], args: 1, unlock: true,
+    params: async (inv) => ({ id: inv.positionals[0] }) },
+  { name: 'keys retire', usage: 'keys retire ID --below VERSION (older versions stop decrypting)', method: 'keys.retireVersions', options: ['below'], args: 1, unlock: true,
+    params: async (inv) => ({ id: inv.positionals[0], below: Number(required(inv, 'below')) }) },
   { name: 'sign', usage: 'sign ID [--scheme S] [--hash H] [--prehashed] [--format F] (data on stdin)', method: 'crypto.sign', options: ['scheme', 'hash', 'prehashed', 'format'], args: 1, unlock: true,
     token: (inv) => ({ keyId: inv.positionals[0] }),
     params: async (inv) => defined({ id: inv.positionals[0], data: await data(inv), ...signOpts(inv) }) },
@@ -105,15 +120,37 @@ export const COMMANDS: readonly Command[] = [
   { name: 'encrypt', usage: 'encrypt ID [--mode M] [--aad A] [--iv IV] (plaintext on stdin)', method: 'crypto.encrypt', options: ['mode', 'aad', 'iv'], args: 1, unlock: true,
     token: (inv) => ({ keyId: inv.positionals[0] }),
     params: async (inv) => defined({ id: inv.positionals[0], data: await data(inv), mode: str(inv, 'mode'), aad: str(inv, 'aad'), iv: str(inv, 'iv') }) },
-  { name: 'decrypt', usage: 'decrypt ID --iv IV [--tag T] [--mode M] [--aad A] (ciphertext on stdin)', method: 'crypto.decrypt', options: ['mode', 'aad', 'iv', 'tag'], args: 1, unlock: true,
+  { name: 'decrypt', usage: 'decrypt ID --iv IV [--tag T] [--mode M] [--aad A] [--key-version N] (ciphertext on stdin)', method: 'crypto.decrypt', options: ['mode', 'aad', 'iv', 'tag', 'key-version'], args: 1, unlock: true,
     token: (inv) => ({ keyId: inv.positionals[0] }),
-    params: async (inv) => defined({ id: inv.positionals[0], data: await data(inv), mode: str(inv, 'mode'), aad: str(inv, 'aad'), iv: str(inv, 'iv'), tag: str(inv, 'tag') }) },
+    params: async (inv) => defined({ id: inv.positionals[0], data: await data(inv), mode: str(inv, 'mode'), aad: str(inv, 'aad'), iv: str(inv, 'iv'), tag: str(inv, 'tag'), version: str(inv, 'key-version') === undefined ? undefined : Number(str(inv, 'key-version')) }) },
   { name: 'mac', usage: 'mac ID (data on stdin)', method: 'crypto.mac', options: [], args: 1, unlock: true,
     token: (inv) => ({ keyId: inv.positionals[0] }),
     params: async (inv) => ({ id: inv.positionals[0], data: await data(inv) }) },
   { name: 'mac-verify', usage: 'mac-verify ID --mac MAC (data on stdin)', method: 'crypto.macVerify', options: ['mac'], args: 1, unlock: true,
     token: (inv) => ({ keyId: inv.positionals[0] }),
     params: async (inv) => ({ id: inv.positionals[0], data: await data(inv), mac: required(inv, 'mac') }) },
+  { name: 'jws', usage: 'jws ID [--header JSON] (payload on stdin; prints a compact JWS)', method: 'crypto.signJws', options: ['header'], args: 1, unlock: true,
+    token: (inv) => ({ keyId: inv.positionals[0] }),
+    params: async (inv) => {
+      let header: unknown;
+      try {
+        header = str(inv, 'header') === undefined ? undefined : JSON.parse(str(inv, 'header')!);
+      } catch {
+        throw new KmsError('INVALID_REQUEST', '--header is not JSON');
+      }
+      return defined({ id: inv.positionals[0], payload: await data(inv), header });
+    } },
+  { name: 'agree', usage: 'agree ID --peer PUBLIC_KEY_B64U [--derive-alg aes-256|hmac-sha256|...] [--raw]', method: 'crypto.agree', options: ['peer', 'derive-alg', 'raw', 'label'], args: 1, unlock: true,
+    token: (inv) => ({ keyId: inv.positionals[0] }),
+    params: async (inv) => defined({ id: inv.positionals[0], peerPublicKey: required(inv, 'peer'), raw: inv.options.raw === true, derive: str(inv, 'derive-alg') || str(inv, 'label') ? defined({ algorithm: str(inv, 'derive-alg'), label: str(inv, 'label') }) : undefined }) },
+  { name: 'wrap', usage: 'wrap ID --key KEY_ID [--mode kw|kwp|oaep] (wraps KEY_ID under ID)', method: 'crypto.wrapKey', options: ['key', 'mode'], args: 1, unlock: true,
+    params: async (inv) => defined({ id: inv.positionals[0], keyId: required(inv, 'key'), mode: str(inv, 'mode') }) },
+  { name: 'unwrap', usage: 'unwrap ID --alg ALG --wrapped B64U [--mode kw|kwp|oaep] [--label L] (stores the unwrapped key)', method: 'crypto.unwrapKey', options: ['alg', 'wrapped', 'mode', 'label', 'exportable'], args: 1, unlock: true,
+    params: async (inv) => defined({ id: inv.positionals[0], algorithm: required(inv, 'alg'), wrapped: required(inv, 'wrapped'), mode: str(inv, 'mode'), label: str(inv, 'label'), exportable: inv.options.exportable === true }) },
+  { name: 'encapsulate', usage: 'encapsulate ID (ML-KEM: stores the shared key, prints the ciphertext)', method: 'crypto.encapsulate', options: [], args: 1, unlock: true,
+    params: async (inv) => ({ id: inv.positionals[0] }) },
+  { name: 'decapsulate', usage: 'decapsulate ID --ciphertext B64U (ML-KEM: stores the shared key)', method: 'crypto.decapsulate', options: ['ciphertext'], args: 1, unlock: true,
+    params: async (inv) => ({ id: inv.positionals[0], ciphertext: required(inv, 'ciphertext') }) },
   { name: 'random', usage: 'random LENGTH', method: 'crypto.random', options: [], args: 1, unlock: false,
     params: async (inv) => ({ length: Number(inv.positionals[0]) }) },
   { name: 'tokens list', usage: 'tokens list', method: 'tokens.list', options: [], args: 0, unlock: false, params: async () => ({}) },

@@ -40,6 +40,19 @@ const OPTIONS = {
   tag: { type: 'string' },
   mac: { type: 'string' },
   id: { type: 'string' },
+  words: { type: 'string' },
+  'wrap-with': { type: 'string' },
+  path: { type: 'string' },
+  child: { type: 'string' },
+  below: { type: 'string' },
+  header: { type: 'string' },
+  peer: { type: 'string' },
+  'derive-alg': { type: 'string' },
+  raw: { type: 'boolean' },
+  key: { type: 'string' },
+  wrapped: { type: 'string' },
+  ciphertext: { type: 'string' },
+  'key-version': { type: 'string' },
 } as const;
 
 export function usage(): string {
@@ -57,6 +70,35 @@ export function usage(): string {
 }
 
 class UsageError extends Error {}
+
+/**
+ * Base64url words (key ids, IVs, tags, MACs, signatures) begin with '-' one time in 64, and parseArgs takes them for
+ * options. A string option takes the next word as its value whatever it starts with (as getopt does), and a word
+ * with one leading dash (owkms has no short option but -h), or a 22-character key id with two that names no
+ * option, is an argument: it is hidden from parseArgs behind a placeholder and put back afterwards, in its place.
+ */
+function shieldDashWords(argv: readonly string[]): { args: string[]; restore: (positionals: string[]) => string[] } {
+  const args: string[] = [];
+  const hidden: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') {
+      args.push(...argv.slice(i));
+      break;
+    }
+    const option = word.startsWith('--') ? (OPTIONS as Record<string, { type: string }>)[word.slice(2)] : undefined;
+    const next = argv[i + 1];
+    if (option?.type === 'string' && next !== undefined && next.startsWith('-') && next !== '--') {
+      args.push(`${word}=${next}`);
+      i++;
+    } else if ((/^-[^-]/.test(word) && word !== '-h') || (/^--[A-Za-z0-9_-]{20}$/.test(word) && !option)) {
+      args.push(`\u0000${hidden.length}`);
+      hidden.push(word);
+    } else args.push(word);
+  }
+  const restore = (positionals: string[]) => positionals.map((p) => (p.startsWith('\u0000') ? (hidden[Number(p.slice(1))] ?? p) : p));
+  return { args, restore };
+}
 
 /** Each secret asked for at most once per run (a PIN used to unlock is the one used to log in). */
 class SecretCache {
@@ -89,12 +131,14 @@ async function loginToToken(client: ChannelClient, command: Command, inv: Invoca
 
 async function run(argv: string[]): Promise<number> {
   let parsed;
+  const shield = shieldDashWords(argv);
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: shield.args, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const { values, positionals } = parsed;
+  const { values } = parsed;
+  const positionals = shield.restore(parsed.positionals);
   if (values.help || positionals.length === 0) {
     process.stdout.write(usage() + '\n');
     return values.help ? 0 : 2;
