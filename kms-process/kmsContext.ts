@@ -91,10 +91,12 @@ export class KmsContext {
     return this.keystore.write(fn, [audit]);
   }
 
-  lock(): void {
+  async lock(): Promise<void> {
     this.audit.flush();
     this.cache.clear();
     if (!(this.opened instanceof KmsError)) this.opened.lock();
+    // Token logins end with the lock too: keys and sealers on tokens need the PIN again.
+    if (this.pkcs11.started) await (await this.pkcs11.get()).tokens.logoutAll();
   }
 
   close(): void {

@@ -98,7 +98,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       try {
         rollback = await checkRollback(ks, by.includes('tpm'));
       } catch (e) {
-        ctx.lock();
+        await ctx.lock();
         throw e;
       }
       return { state: 'unlocked' as const, unlockedBy: by };
@@ -132,7 +132,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
         ctx.audit.push({ caller: call.caller, method: call.method, outcome: 'ok' });
         call.audited = true;
       }
-      ctx.lock();
+      await ctx.lock();
       return { state: 'locked' as const };
     },
   };

@@ -179,6 +179,19 @@ export class TokenService {
     return { serial: pool.serial, loggedIn: false };
   }
 
+  /** Log out of every token this service logged in to (kms.lock, shutdown); failures are ignored. */
+  async logoutAll(): Promise<void> {
+    for (const serial of [...this.pools.keys()]) {
+      const pool = this.pools.get(serial);
+      if (!pool?.loggedIn) continue;
+      try {
+        await this.logout(serial);
+      } catch {
+        // a removed token is logged out already
+      }
+    }
+  }
+
   /**
    * Run a token operation with a pooled session. Failures become KmsErrors; a lost token resets its pool (and
    * marks its module for re-initialisation where the profile needs it) so the next call starts fresh.
@@ -282,6 +295,8 @@ export class TokenService {
       for (const slot of slots) {
         try {
           const info = mod.lib.C_GetTokenInfo(slot);
+          // SoftHSM keeps a free slot with an uninitialised token: it has no serial and nothing to use.
+          if ((info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0) continue;
           this.known.set(info.serialNumber.trim(), mod);
           out.push({ mod, slot, info });
         } catch (e) {
