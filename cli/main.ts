@@ -166,7 +166,11 @@ async function run(argv: string[]): Promise<number> {
     if (needsUnlock) {
       const status = await client.call('kms.status', { probe: false });
       if (status.state === 'locked') {
+        // What the keystore needs (asked for if not given), plus whatever was given without asking: with policy `any`
+        // a passphrase set in the environment still opens the keystore when the TPM or keychain is not there.
         for (const need of status.unlockNeeds ?? []) used[need] = await secrets.get(need);
+        if (!used.passphrase && secretGiven(passphraseSrc)) used.passphrase = await secrets.get('passphrase');
+        if (!used.pin && secretGiven(pinSrc)) used.pin = await secrets.get('pin');
         await client.call('kms.unlock', used);
       }
     }
@@ -179,7 +183,8 @@ async function run(argv: string[]): Promise<number> {
       options: values as Invocation['options'],
       stdin: () => readStdin(),
       secret: (what, confirm) => secrets.get(what, confirm),
-      currentSecrets: async () => (Object.keys(used).length > 0 ? used : { passphrase: await secrets.get('passphrase') }),
+      // The secrets that unlocked this run; none when a TPM or keychain alone unlocked (then none is needed).
+      currentSecrets: async () => used,
     };
     await loginToToken(client, found!.command, inv, secrets);
     const params = await found!.command.params(inv);

@@ -13,8 +13,12 @@ import { keyInfo } from './keyInfo.js';
 /** Operations a key can still do with only its public part. */
 const PUBLIC_OPERATIONS: readonly Operation[] = ['verify', 'encrypt', 'wrap'];
 
+/** 128 random bits, base64url; never starting with '-' or '_' so an id is never taken for a command-line option. */
 export function newKeyId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (id[0] !== '-' && id[0] !== '_') return id;
+  }
 }
 
 function zeroize(m: KeyMaterial): void {

@@ -7,7 +7,7 @@ import { MASTER_KEY_BYTES } from '../keystore/masterKeyShares.js';
 import { KMS_VERSION, type KmsContext } from '../kmsContext.js';
 import type { HandlerTable } from './handler.js';
 import { recoverMasterKey, sealerFor, sealShares, UNLOCK_SUBJECT, unlockNeeds } from './masterKeyRecovery.js';
-import { checkRollback, startRollbackCounter, type RollbackCheck } from './rollbackGuard.js';
+import { checkRollback, startRollbackCounter, stopRollbackCounter, type RollbackCheck } from './rollbackGuard.js';
 
 /** The shortest passphrase the KMS accepts at enrolment (NIST SP 800-63B's minimum for memorized secrets). */
 export const MIN_PASSPHRASE_CHARS = 8;
@@ -123,6 +123,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
         if (!kept.has(c.kind)) await sealerFor(ctx, c.kind).forget?.(c, { keystoreId: ks.keystoreId!, storeDir: ks.dir });
       }
       if (kept.has('tpm') && !old.some((c) => c.kind === 'tpm')) await startRollbackCounter(ks);
+      if (!kept.has('tpm') && old.some((c) => c.kind === 'tpm')) await stopRollbackCounter(ks, old);
       return { sealers: p.sealers.map((e) => e.kind), unlockPolicy: policy };
     },
 

@@ -10,12 +10,24 @@ const META_KEY = 'rollback_counter';
 
 export type RollbackCheck = { state: 'checked'; counter: string } | { state: 'none' } | { state: 'skipped'; reason: string };
 
-function counterFor(ks: Keystore): TpmRollbackCounter | undefined {
-  const tpm = ks.sealedCopies().find((c) => c.kind === 'tpm');
+function counterFor(ks: Keystore, copies = ks.sealedCopies()): TpmRollbackCounter | undefined {
+  const tpm = copies.find((c) => c.kind === 'tpm');
   if (!tpm) return undefined;
   const tcti = process.env.OWKMS_TCTI ?? (typeof tpm.params.tcti === 'string' ? tpm.params.tcti : undefined);
   if (!tcti) return undefined;
   return TpmRollbackCounter.forKeystore(tcti, ks.keystoreId!);
+}
+
+/** When the TPM sealer is removed: free its NV index (best effort; a TPM that is gone keeps it). */
+export async function stopRollbackCounter(ks: Keystore, oldCopies: ReturnType<Keystore['sealedCopies']>): Promise<void> {
+  const counter = counterFor(ks, oldCopies);
+  if (!counter) return;
+  try {
+    await counter.remove();
+  } catch {
+    // the TPM may be unreachable now; the index is only a counter and holds no secret
+  }
+  ks.write(() => ks.meta.set(META_KEY, '0'));
 }
 
 /** At init (unlocked): make the NV counter and record its value. */
