@@ -67,8 +67,8 @@ function main(): void {
   port.onClose(() => shutdown(0));
   process.on('SIGTERM', () => shutdown(0));
   process.on('SIGINT', () => shutdown(0));
-  process.on('uncaughtException', (e) => {
-    process.stderr.write(`owkms-kms: fatal ${e.name}\n`);
+  process.on('uncaughtException', (e: unknown) => {
+    process.stderr.write(`owkms-kms: fatal ${e instanceof Error ? e.name : typeof e}\n`);
     shutdown(70);
   });
 }

@@ -86,7 +86,10 @@ export function exportHandlers(ctx: KmsContext): HandlerTable {
         spec.loadPrivate(material);
       } catch (e) {
         secret.fill(0);
-        throw e instanceof KmsError ? e : new KmsError('INVALID_REQUEST', `the unwrapped bytes are not a ${p.algorithm} key`);
+        // loadPrivate calls material it cannot load CORRUPT (it expects the keystore's own records), but these bytes
+        // came from the caller: a wrong length or form for the named algorithm is the request's fault.
+        if (e instanceof KmsError && e.kind !== 'CORRUPT') throw e;
+        throw new KmsError('INVALID_REQUEST', `the unwrapped bytes are not a ${p.algorithm} key`);
       }
       const policy = newKeyPolicy(spec.operations, p);
       const id = newKeyId();

@@ -16,6 +16,9 @@ export function keyInfo(registry: AlgorithmRegistry, rec: KeyRecord): KeyInfo {
   };
   if (rec.policy.callers) info.callers = rec.policy.callers;
   const spec = registry.has(rec.algorithm) ? registry.get(rec.algorithm) : undefined;
+  // Keys that rotate (symmetric software keys) say which version is current: ciphertexts name the version that
+  // made them, and keys.retireVersions takes a version number.
+  if (spec?.type === 'symmetric' && rec.provider === 'software') info.version = rec.version;
   if (rec.publicRaw) {
     info.publicKey = { raw: toB64u(rec.publicRaw) };
     const jwk = spec?.publicJwk?.(rec.publicRaw);

@@ -45,9 +45,18 @@ export class ChannelServer {
 
   private async onText(text: string): Promise<void> {
     const req = parseRequestText(text);
-    if (isResponse(req)) return this.send(req);
+    if (isResponse(req)) {
+      // Before the handshake, garbage counts like a failed hello: an unauthenticated peer cannot linger.
+      if (!this.callers) this.countFailure();
+      return this.send(req);
+    }
     if (!this.callers) return this.send(this.hello(req));
     this.send(await this.dispatcher.handle(req, this.callers[0]!, this.callers));
+  }
+
+  private countFailure(): void {
+    this.helloFailures++;
+    if (this.helloFailures >= MAX_HELLO_FAILURES) setImmediate(() => this.port.close());
   }
 
   private hello(req: RpcRequest): RpcResponse {
@@ -64,8 +73,7 @@ export class ChannelServer {
       this.callers = callers as Caller[];
       return resultResponse(req.id, this.info);
     }
-    this.helloFailures++;
-    if (this.helloFailures >= MAX_HELLO_FAILURES) setImmediate(() => this.port.close());
+    this.countFailure();
     return errorResponse(req.id, new KmsError('POLICY_DENIED', 'the channel is not authenticated'));
   }
 }
