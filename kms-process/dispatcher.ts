@@ -58,6 +58,7 @@ export class Dispatcher {
   async handle(req: RpcRequest, defaultCaller: Caller, allowedCallers: readonly Caller[]): Promise<RpcResponse> {
     let call: Call | undefined;
     let validParams: unknown; // the audit names a key only from params that passed the schema
+    this.ctx.inflight++;
     try {
       const caller = (req.caller ?? defaultCaller) as Caller;
       if (!(CALLERS as readonly string[]).includes(caller) || !allowedCallers.includes(caller)) {
@@ -83,6 +84,8 @@ export class Dispatcher {
       const err = mapped instanceof KmsError ? mapped : internal(e, req.method);
       if (call) this.audit(call, validParams, err.kind);
       return errorResponse(req.id, err);
+    } finally {
+      this.ctx.inflight--;
     }
   }
 

@@ -36,12 +36,14 @@ export class KmsContext {
   readonly pkcs11: Pkcs11Runtime;
   readonly sealers = new Map<SealerKind, Sealer>();
   readonly audit: AuditBatcher;
+  /** Requests being handled right now (set by the dispatcher); more than one means callers are pipelining. */
+  inflight = 0;
   private readonly opened: Keystore | KmsError;
 
   constructor(readonly options: KmsOptions) {
     this.cache = new KeyCache(options.keyCacheMs);
     this.opened = openOrError(options);
-    this.software = new SoftwareProvider(this.registry, () => this.keystore, this.cache);
+    this.software = new SoftwareProvider(this.registry, () => this.keystore, this.cache, () => this.inflight > 1);
     this.audit = new AuditBatcher((records) => {
       if (!(this.opened instanceof Keystore)) return;
       try {

@@ -86,6 +86,8 @@ export interface AlgorithmSpec<Priv = unknown, Pub = unknown> {
   exportKey?(format: ExportFormat, material: KeyMaterial, includePrivate: boolean): Uint8Array | Jwk;
 
   sign?(key: Priv, input: SignInput): Uint8Array;
+  /** The same signature computed off the main thread (node:crypto's thread pool); used when requests queue up. */
+  signAsync?(key: Priv, input: SignInput): Promise<Uint8Array>;
   verify?(key: Pub, input: VerifyInput): boolean;
   encrypt?(key: Priv, input: EncryptInput): EncryptOutput;
   decrypt?(key: Priv, input: DecryptInput): Uint8Array;

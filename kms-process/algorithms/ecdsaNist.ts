@@ -1,5 +1,6 @@
 // ECDSA and ECDH over the NIST curves P-224, P-256, P-384, P-521 (FIPS 186-4, SP 800-56A), one spec per curve.
 // node:crypto signs and verifies messages; a `prehashed` digest goes to @noble/curves (node always hashes first).
+import { nodeSignAsync } from './nodeSignAsync.js';
 import { sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import type { Jwk } from '../api/common.js';
 import type { AlgorithmSpec, ExportFormat, ImportFormat, KeyMaterial, SignInput, VerifyInput } from './algorithm.js';
@@ -121,6 +122,12 @@ export function createEcdsaNistSpec(id: NistCurveId): AlgorithmSpec<NistPrivateK
         return curve.noble.sign(input.data, key.secret, { prehash: false, format: der ? 'der' : 'compact' });
       }
       return new Uint8Array(nodeSign(hash, input.data, { key: key.key, dsaEncoding: der ? 'der' : 'ieee-p1363' }));
+    },
+
+    async signAsync(key: NistPrivateKey, input: SignInput): Promise<Uint8Array> {
+      if (input.prehashed) return this.sign!(key, input);
+      const { hash, der } = signOptions(id, input);
+      return nodeSignAsync(hash, input.data, { key: key.key, dsaEncoding: der ? 'der' : 'ieee-p1363' });
     },
 
     verify(key: NistPublicKey, input: VerifyInput): boolean {

@@ -1,4 +1,5 @@
 // Ed25519 (RFC 8032, pure EdDSA over the data) on node:crypto. secret = 32-byte seed, publicRaw = 32-byte key.
+import { nodeSignAsync } from './nodeSignAsync.js';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { Jwk } from '../api/common.js';
@@ -172,6 +173,11 @@ export const ed25519Spec: AlgorithmSpec<KeyObject, KeyObject> = {
   sign(key: KeyObject, input: SignInput): Uint8Array {
     checkSignOptions(input);
     return new Uint8Array(sign(null, input.data, key));
+  },
+
+  signAsync(key: KeyObject, input: SignInput): Promise<Uint8Array> {
+    checkSignOptions(input);
+    return nodeSignAsync(null, input.data, key);
   },
 
   verify(key: KeyObject, input: VerifyInput): boolean {

@@ -1,5 +1,6 @@
 // RSA 2048/3072/4096 on node:crypto, one spec per size from one factory: PSS (default) and PKCS#1 v1.5 signatures,
 // OAEP encryption and key wrap. secret = PKCS#8 DER, publicRaw = SPKI DER (RSA has no shorter standard raw form).
+import { nodeSignAsync } from './nodeSignAsync.js';
 import {
   constants,
   createPrivateKey,
@@ -196,6 +197,11 @@ export function createRsaSpec(id: RsaId): AlgorithmSpec<RsaPrivateKey, RsaPublic
     sign(key: RsaPrivateKey, input: SignInput): Uint8Array {
       const p = signPlan(id, input);
       return new Uint8Array(nodeSign(p.hash, input.data, { key: key.priv, padding: p.padding, saltLength: p.saltLength }));
+    },
+
+    signAsync(key: RsaPrivateKey, input: SignInput): Promise<Uint8Array> {
+      const p = signPlan(id, input);
+      return nodeSignAsync(p.hash, input.data, { key: key.priv, padding: p.padding, saltLength: p.saltLength });
     },
 
     /** PSS verification requires the fixed salt length (digest length), as JOSE's PS256/384/512 do. */

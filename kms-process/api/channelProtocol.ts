@@ -2,10 +2,16 @@
 // handshake that authenticates the parent with a token it gave the KMS at spawn.
 import type { Caller } from './common.js';
 
-/** One duplex message pipe (Electron parentPort, Node's fork IPC, or newline-delimited stdio). */
+/**
+ * One duplex message pipe (Electron parentPort, Node's fork IPC, or newline-delimited stdio). Messages are JSON
+ * values: the process channels carry them as objects (serialized once, by the channel itself); the stdio port
+ * writes JSON text lines and delivers each received line as a string, for the receiver to parse with its limits.
+ */
 export interface Port {
-  send(text: string): void;
-  onMessage(listener: (text: string) => void): void;
+  send(message: object): void;
+  /** Whether both ends are this code and accept a JSON-RPC batch (an array) where one message would do. */
+  readonly coalesce?: boolean;
+  onMessage(listener: (message: unknown) => void): void;
   onClose(listener: (reason: string) => void): void;
   close(): void;
 }

@@ -6,5 +6,6 @@ export * from './common.js';
 export * from './rpc.js';
 export * from './methods.js';
 export * from './channelProtocol.js';
+export * from './outbox.js';
 export { sealerKind, sealerEnrolment, type SealerEnrolment, type SealerKind } from './kmsMethods.js';
 export { auditEntry, type AuditEntry } from './auditMethods.js';

@@ -41,15 +41,17 @@ export class AuditLog {
   private readonly insert;
   private readonly unsealedRows;
   private readonly setMac;
+  private readonly maxSeqStmt;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare('INSERT INTO audit (seq, at, caller, method, key_id, outcome, mac) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.unsealedRows = db.prepare('SELECT * FROM audit WHERE mac IS NULL ORDER BY seq');
     this.setMac = db.prepare('UPDATE audit SET mac = ? WHERE seq = ?');
+    this.maxSeqStmt = db.prepare('SELECT max(seq) FROM audit').pluck();
   }
 
   private maxSeq(): number {
-    return (this.db.prepare('SELECT max(seq) FROM audit').pluck().get() as number | null) ?? 0;
+    return (this.maxSeqStmt.get() as number | null) ?? 0;
   }
 
   /**

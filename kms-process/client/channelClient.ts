@@ -1,6 +1,7 @@
 // The parent side of the channel: one call in, one promise out; request ids, per-request timeouts, typed errors
 // rebuilt from the wire, and every pending call failed when the port closes.
 import {
+  Outbox,
   errorResponse,
   isResponse,
   parseRequestText,
@@ -33,12 +34,17 @@ export class ChannelClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private closedReason: string | undefined;
+  private readonly outbox: Outbox;
 
   constructor(
     private readonly port: Port,
     private readonly defaultTimeoutMs: number = DEFAULT_TIMEOUT_MS,
   ) {
-    port.onMessage((text) => this.onText(text));
+    this.outbox = new Outbox(port, port.coalesce === true);
+    port.onMessage((message) => {
+      if (Array.isArray(message)) for (const m of message) this.onMessage(m);
+      else this.onMessage(message);
+    });
     port.onClose((reason) => this.failAll(reason));
   }
 
@@ -46,13 +52,14 @@ export class ChannelClient {
     return this.closedReason !== undefined;
   }
 
-  private onText(text: string): void {
+  private onMessage(message: unknown): void {
     let msg: { id?: unknown; result?: unknown; error?: unknown };
     try {
-      msg = JSON.parse(text) as typeof msg;
+      msg = (typeof message === 'string' ? JSON.parse(message) : message) as typeof msg;
     } catch {
       return; // a line that is not JSON cannot be matched to a call; the call times out instead
     }
+    if (msg === null || typeof msg !== 'object') return;
     if (typeof msg.id !== 'number') return;
     const p = this.pending.get(msg.id);
     if (!p) return; // late answer to a call that timed out
@@ -87,7 +94,7 @@ export class ChannelClient {
       this.pending.set(id, { resolve, reject, timer });
       const msg: Record<string, unknown> = { jsonrpc: '2.0', id, method, params };
       if (options.caller) msg.caller = options.caller;
-      this.port.send(JSON.stringify(msg));
+      this.outbox.send(msg);
     });
   }
 

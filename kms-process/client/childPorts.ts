@@ -14,10 +14,11 @@ export function forkPort(child: ChildProcess): Port {
   child.on('disconnect', () => close('channel closed'));
   child.on('exit', (code, signal) => close(signal ? `killed by ${signal}` : `exited with code ${code}`));
   return {
-    send: (text) => {
-      if (!closed && child.connected) child.send(text);
+    coalesce: true,
+    send: (message) => {
+      if (!closed && child.connected) child.send(message);
     },
-    onMessage: (listener) => child.on('message', (m: unknown) => listener(typeof m === 'string' ? m : JSON.stringify(m))),
+    onMessage: (listener) => child.on('message', (m: unknown) => listener(m)),
     onClose: (listener) => closeListeners.push(listener),
     close: () => {
       if (child.connected) child.disconnect();

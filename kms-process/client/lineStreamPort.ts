@@ -50,8 +50,8 @@ export function streamPort(input: Readable, output: Writable): Port {
   input.on('error', () => close('input failed'));
   output.on('error', () => close('output failed'));
   return {
-    send: (text) => {
-      if (!closed) output.write(text + '\n');
+    send: (message) => {
+      if (!closed) output.write(JSON.stringify(message) + '\n');
     },
     onMessage: (listener) => {
       input.on('data', lineSplitter(listener));

@@ -19,6 +19,8 @@ export class SoftwareProvider implements KeyProvider {
     private readonly registry: AlgorithmRegistry,
     private readonly keystore: () => Keystore,
     private readonly cache: KeyCache,
+    /** Whether other requests are in flight (the dispatcher's count). */
+    private readonly busy: () => boolean = () => false,
   ) {}
 
   supports(algorithm: AlgorithmId, op: Operation | 'generate'): boolean {
@@ -80,6 +82,9 @@ export class SoftwareProvider implements KeyProvider {
 
   async sign(key: StoredKeyRef, input: SignInput): Promise<Uint8Array> {
     const spec = this.spec(key, 'sign');
+    // One request at a time: sign right here (the thread-pool hop would only add latency). Several in flight: sign
+    // on the pool, so the main thread keeps parsing and answering while the other core signs.
+    if (spec.signAsync && this.busy()) return spec.signAsync(this.priv(key, spec), input);
     return spec.sign!(this.priv(key, spec), input);
   }
 

@@ -7,22 +7,31 @@ import type { Call, Handler, HandlerTable } from './handler.js';
 export function batchHandlers(ctx: KmsContext, single: HandlerTable): HandlerTable {
   return {
     'crypto.batch': async (p, call) => {
-      const results: Array<{ result: unknown } | { error: { kind: string; message: string } }> = [];
-      for (const item of p.items) {
-        const handler = single[item.method] as Handler<typeof item.method>;
-        const itemCall: Call = { caller: call.caller, method: item.method, audited: false };
-        let outcome = 'ok';
-        try {
-          results.push({ result: await handler(item.params as never, itemCall) });
-        } catch (e) {
-          const err = e instanceof KmsError ? e : new KmsError('INTERNAL', `internal error in ${item.method}`);
-          outcome = err.kind;
-          results.push({ error: { kind: err.kind, message: err.message } });
-        }
-        ctx.audit.push({ caller: call.caller, method: item.method, keyId: item.params.id, outcome });
+      // Items run side by side (signatures go to the thread pool) and are answered in order.
+      ctx.inflight += p.items.length;
+      try {
+        const results = await Promise.all(
+          p.items.map(async (item): Promise<{ result: unknown } | { error: { kind: string; message: string } }> => {
+            const handler = single[item.method] as Handler<typeof item.method>;
+            const itemCall: Call = { caller: call.caller, method: item.method, audited: false };
+            try {
+              return { result: await handler(item.params as never, itemCall) };
+            } catch (e) {
+              const err = e instanceof KmsError ? e : new KmsError('INTERNAL', `internal error in ${item.method}`);
+              return { error: { kind: err.kind, message: err.message } };
+            }
+          }),
+        );
+        // Audit entries in item order, whatever order the items finished in.
+        p.items.forEach((item, i) => {
+          const r = results[i]!;
+          ctx.audit.push({ caller: call.caller, method: item.method, keyId: item.params.id, outcome: 'error' in r ? r.error.kind : 'ok' });
+        });
+        call.audited = true;
+        return { results };
+      } finally {
+        ctx.inflight -= p.items.length;
       }
-      call.audited = true;
-      return { results };
     },
   };
 }

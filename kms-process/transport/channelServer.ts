@@ -3,6 +3,9 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import {
   CALLERS,
+  checkRequest,
+  MAX_BATCH_ITEMS,
+  Outbox,
   errorResponse,
   HELLO_METHOD,
   isResponse,
@@ -27,6 +30,7 @@ function sameToken(a: string, b: string): boolean {
 export class ChannelServer {
   private callers: Caller[] | undefined;
   private helloFailures = 0;
+  private readonly outbox: Outbox;
 
   constructor(
     private readonly port: Port,
@@ -34,17 +38,22 @@ export class ChannelServer {
     private readonly dispatcher: Dispatcher,
     private readonly info: { pid: number; version: string },
   ) {
-    port.onMessage((text) => {
-      void this.onText(text);
+    this.outbox = new Outbox(port, port.coalesce === true);
+    port.onMessage((message) => {
+      // A batch from a coalescing peer: each element is a request of its own, answered on its own.
+      if (Array.isArray(message) && port.coalesce && message.length > 0 && message.length <= MAX_BATCH_ITEMS) {
+        for (const m of message) void this.onMessage(m);
+      } else void this.onMessage(message);
     });
   }
 
   private send(r: RpcResponse): void {
-    this.port.send(JSON.stringify(r));
+    this.outbox.send(r);
   }
 
-  private async onText(text: string): Promise<void> {
-    const req = parseRequestText(text);
+  private async onMessage(message: unknown): Promise<void> {
+    // Text (stdio lines) is parsed here under the message size limit; objects come parsed by the process channel.
+    const req = typeof message === 'string' ? parseRequestText(message) : checkRequest(message);
     if (isResponse(req)) {
       // Before the handshake, garbage counts like a failed hello: an unauthenticated peer cannot linger.
       if (!this.callers) this.countFailure();

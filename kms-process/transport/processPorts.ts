@@ -12,8 +12,9 @@ export function electronParentPort(): Port | undefined {
   if (!pp) return undefined;
   const closeListeners: Array<(r: string) => void> = [];
   return {
-    send: (text) => pp.postMessage(text),
-    onMessage: (listener) => pp.on('message', (e) => listener(typeof e.data === 'string' ? e.data : JSON.stringify(e.data))),
+    coalesce: true,
+    send: (message) => pp.postMessage(message),
+    onMessage: (listener) => pp.on('message', (e) => listener(e.data)),
     onClose: (listener) => closeListeners.push(listener),
     close: () => {
       for (const l of closeListeners) l('closed');
@@ -21,15 +22,15 @@ export function electronParentPort(): Port | undefined {
   };
 }
 
-/** Node's child_process.fork channel (serialization 'json'; messages are JSON text strings). */
+/** Node's child_process.fork channel (serialization 'json': Node encodes and parses each message once). */
 export function nodeIpcPort(): Port | undefined {
   if (typeof process.send !== 'function') return undefined;
   return {
-    send: (text) => {
-      if (process.connected) process.send!(text);
+    coalesce: true,
+    send: (message) => {
+      if (process.connected) process.send!(message);
     },
-    onMessage: (listener) =>
-      process.on('message', (m: unknown) => listener(typeof m === 'string' ? m : JSON.stringify(m ?? null))),
+    onMessage: (listener) => process.on('message', (m: unknown) => listener(m)),
     onClose: (listener) => process.on('disconnect', () => listener('parent disconnected')),
     close: () => process.disconnect?.(),
   };
