@@ -2,9 +2,10 @@
 // spawned with stdio by the CLI; it picks its transport at start and serves one authenticated parent.
 import { parseArgs } from 'node:util';
 import { hardenProcess } from '../native/harden/index.js';
-import { CHANNEL_TOKEN_ENV, type Port } from './api/index.js';
-import { Dispatcher } from './dispatcher.js';
-import { KMS_VERSION, KmsContext } from './kmsContext.js';
+import { CHANNEL_TOKEN_ENV, type Port } from './api/channelProtocol.js';
+import { KMS_VERSION } from './api/version.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { KmsContext } from './kmsContext.js';
 import { ChannelServer } from './transport/channelServer.js';
 import { electronParentPort, nodeIpcPort } from './transport/processPorts.js';
 import { streamPort } from './client/lineStreamPort.js';
@@ -53,13 +54,22 @@ function main(): void {
   // stdout may be the protocol channel: nothing else may write to it.
   console.log = console.info = console.debug = (...args: unknown[]) => process.stderr.write(args.map(String).join(' ') + '\n');
 
-  const ctx = new KmsContext({ storeDir: values.store, holder: values.holder ?? 'kms', keyCacheMs, hardening });
+  // The channel answers its hello at once; the KMS proper (schemas, algorithms, keystore) loads meanwhile and every
+  // request waits for it. Cold start to first answer is then Node's own start plus this file.
   const port = pickPort(values.transport ?? 'auto');
-  new ChannelServer(port, token, new Dispatcher(ctx), { pid: process.pid, version: KMS_VERSION });
+  const options = { storeDir: values.store, holder: values.holder ?? 'kms', keyCacheMs, hardening };
+  let ctx: KmsContext | undefined;
+  const dispatcher: Promise<Dispatcher> = (async () => {
+    const [{ KmsContext }, { Dispatcher }] = await Promise.all([import('./kmsContext.js'), import('./dispatcher.js')]);
+    ctx = new KmsContext(options);
+    return new Dispatcher(ctx);
+  })();
+  dispatcher.catch((e: unknown) => process.stderr.write(`owkms-kms: could not start: ${e instanceof Error ? e.name : typeof e}\n`));
+  new ChannelServer(port, token, dispatcher, { pid: process.pid, version: KMS_VERSION });
 
   const shutdown = (code: number) => {
     try {
-      ctx.close();
+      ctx?.close();
     } finally {
       process.exit(code);
     }

@@ -17,7 +17,7 @@ import { PassphraseSealer } from './sealing/passphraseSealer.js';
 import type { Sealer } from './sealing/sealer.js';
 import { TpmSealer } from './sealing/tpmSealer.js';
 
-export const KMS_VERSION = '0.1.0';
+export { KMS_VERSION } from './api/version.js';
 
 export interface KmsOptions {
   storeDir: string;

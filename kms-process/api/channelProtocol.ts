@@ -1,6 +1,6 @@
 // The channel between a parent (main, cli, tests) and the KMS process: a Port that carries JSON text, and the
 // handshake that authenticates the parent with a token it gave the KMS at spawn.
-import type { Caller } from './common.js';
+import type { Caller } from './callers.js';
 
 /**
  * One duplex message pipe (Electron parentPort, Node's fork IPC, or newline-delimited stdio). Messages are JSON

@@ -63,10 +63,8 @@ export const OPERATIONS = [
 export type Operation = (typeof OPERATIONS)[number];
 export const operation = z.enum(OPERATIONS);
 
-/** Callers are named by the transport or the broker, never by the request (DESIGN.md section 1): `ui` the
- * renderer through the broker, `app` main itself (trusted prompts), `cli` owkms, `test`, `rest` owkms serve. */
-export const CALLERS = ['ui', 'app', 'cli', 'test', 'rest'] as const;
-export type Caller = (typeof CALLERS)[number];
+export { CALLERS, type Caller } from './callers.js';
+import { CALLERS } from './callers.js';
 export const caller = z.enum(CALLERS);
 
 /** A provider id: `software`, `pkcs11:<token serial>` or `kmip:<server>`. */

@@ -1,7 +1,9 @@
 // Newline-delimited JSON over a pair of byte streams (the KMS's stdin/stdout, or a child's from the parent side).
 // Lines longer than the message limit are dropped whole and answered as too large, never buffered without end.
 import type { Readable, Writable } from 'node:stream';
-import { MAX_MESSAGE_BYTES, MESSAGE_TOO_LARGE, type Port } from '../api/index.js';
+import type { Port } from '../api/channelProtocol.js';
+import { MAX_MESSAGE_BYTES } from '../api/limits.js';
+import { MESSAGE_TOO_LARGE } from '../api/rpc.js';
 
 export function lineSplitter(onLine: (line: string) => void, maxBytes: number = MAX_MESSAGE_BYTES) {
   let parts: Buffer[] = [];

@@ -1,23 +1,13 @@
 // The KMS side of the channel: authenticate the parent (token from spawn, constant-time compare), then parse
 // each message and hand it to the dispatcher. Every message gets an answer on the same connection.
 import { timingSafeEqual, createHash } from 'node:crypto';
-import {
-  CALLERS,
-  checkRequest,
-  MAX_BATCH_ITEMS,
-  Outbox,
-  errorResponse,
-  HELLO_METHOD,
-  isResponse,
-  KmsError,
-  MAX_HELLO_FAILURES,
-  parseRequestText,
-  resultResponse,
-  type Caller,
-  type Port,
-  type RpcRequest,
-  type RpcResponse,
-} from '../api/index.js';
+// Only zod-free parts of the contract here: the channel answers its hello before the schemas have loaded.
+import { CALLERS, type Caller } from '../api/callers.js';
+import { HELLO_METHOD, MAX_HELLO_FAILURES, type Port } from '../api/channelProtocol.js';
+import { KmsError } from '../api/errors.js';
+import { MAX_BATCH_ITEMS } from '../api/limits.js';
+import { Outbox } from '../api/outbox.js';
+import { checkRequest, errorResponse, isResponse, parseRequestText, resultResponse, type RpcRequest, type RpcResponse } from '../api/rpc.js';
 import type { Dispatcher } from '../dispatcher.js';
 
 function sameToken(a: string, b: string): boolean {
@@ -35,7 +25,8 @@ export class ChannelServer {
   constructor(
     private readonly port: Port,
     private readonly token: string,
-    private readonly dispatcher: Dispatcher,
+    /** Loaded in the background while the channel already answers its hello (see index.ts). */
+    private readonly dispatcher: Promise<Dispatcher>,
     private readonly info: { pid: number; version: string },
   ) {
     this.outbox = new Outbox(port, port.coalesce === true);
@@ -60,7 +51,13 @@ export class ChannelServer {
       return this.send(req);
     }
     if (!this.callers) return this.send(this.hello(req));
-    this.send(await this.dispatcher.handle(req, this.callers[0]!, this.callers));
+    let dispatcher: Dispatcher;
+    try {
+      dispatcher = await this.dispatcher;
+    } catch {
+      return this.send(errorResponse(req.id, new KmsError('INTERNAL', 'the KMS failed to start')));
+    }
+    this.send(await dispatcher.handle(req, this.callers[0]!, this.callers));
   }
 
   private countFailure(): void {

@@ -1,5 +1,5 @@
 // The KMS side of the two process channels: Electron's utilityProcess parentPort and Node's fork IPC.
-import type { Port } from '../api/index.js';
+import type { Port } from '../api/channelProtocol.js';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
