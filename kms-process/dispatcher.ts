@@ -68,6 +68,8 @@ export class Dispatcher {
       const method: MethodName = req.method;
       const handler = this.handlers[method] as Handler<MethodName> | undefined;
       if (!handler) throw new KmsError('UNKNOWN_METHOD', `method '${method}' is not available in this KMS`);
+      // Key and crypto methods need the algorithm files, which load in the background after start.
+      if (method.startsWith('keys.') || method.startsWith('crypto.')) await this.ctx.registryReady;
       call = { caller, method, audited: false };
       authorizeCaller(caller, method);
       const parsed = METHODS[method].params.safeParse(req.params ?? {});

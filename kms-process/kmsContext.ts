@@ -2,7 +2,6 @@
 // registry, the providers, the sealers, the key cache and the audit batcher.
 import type { HardeningReport } from '../native/harden/index.js';
 import { KmsError, type SealerKind } from './api/index.js';
-import { createAlgorithmRegistry } from './algorithms/all.js';
 import type { AlgorithmRegistry } from './algorithms/registry.js';
 import { AuditBatcher } from './audit/auditBatcher.js';
 import type { AuditRecord } from './audit/auditLog.js';
@@ -30,7 +29,9 @@ export interface KmsOptions {
 }
 
 export class KmsContext {
-  readonly registry: AlgorithmRegistry = createAlgorithmRegistry();
+  /** The algorithm files load in the background (they are most of the KMS's code); key and crypto calls wait. */
+  readonly registryReady: Promise<AlgorithmRegistry>;
+  private loadedRegistry: AlgorithmRegistry | undefined;
   readonly cache: KeyCache;
   readonly software: SoftwareProvider;
   readonly pkcs11: Pkcs11Runtime;
@@ -43,7 +44,8 @@ export class KmsContext {
   constructor(readonly options: KmsOptions) {
     this.cache = new KeyCache(options.keyCacheMs);
     this.opened = openOrError(options);
-    this.software = new SoftwareProvider(this.registry, () => this.keystore, this.cache, () => this.inflight > 1);
+    this.registryReady = import('./algorithms/all.js').then((m) => (this.loadedRegistry = m.createAlgorithmRegistry()));
+    this.software = new SoftwareProvider(() => this.registry, () => this.keystore, this.cache, () => this.inflight > 1);
     this.audit = new AuditBatcher((records) => {
       if (!(this.opened instanceof Keystore)) return;
       try {
@@ -68,6 +70,11 @@ export class KmsContext {
       read: (serial) => throttle().read(`pin:${serial}`),
       write: (serial, state) => throttle().write(`pin:${serial}`, state),
     };
+  }
+
+  get registry(): AlgorithmRegistry {
+    if (!this.loadedRegistry) throw new KmsError('BUSY', 'the KMS is still loading its algorithms');
+    return this.loadedRegistry;
   }
 
   /** The open keystore, or the typed reason it is not (BUSY, CORRUPT, ...). */

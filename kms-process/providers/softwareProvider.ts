@@ -16,7 +16,7 @@ export class SoftwareProvider implements KeyProvider {
   private readonly publicHandles = new Map<string, unknown>();
 
   constructor(
-    private readonly registry: AlgorithmRegistry,
+    private readonly registry: () => AlgorithmRegistry,
     private readonly keystore: () => Keystore,
     private readonly cache: KeyCache,
     /** Whether other requests are in flight (the dispatcher's count). */
@@ -24,12 +24,12 @@ export class SoftwareProvider implements KeyProvider {
   ) {}
 
   supports(algorithm: AlgorithmId, op: Operation | 'generate'): boolean {
-    if (!this.registry.has(algorithm)) return false;
-    return op === 'generate' || this.registry.get(algorithm).operations.includes(op);
+    if (!this.registry().has(algorithm)) return false;
+    return op === 'generate' || this.registry().get(algorithm).operations.includes(op);
   }
 
   private spec(key: StoredKeyRef, op: Operation): AlgorithmSpec {
-    return this.registry.forOperation(key.algorithm, op);
+    return this.registry().forOperation(key.algorithm, op);
   }
 
   private priv(key: StoredKeyRef, spec: AlgorithmSpec, version?: number): unknown {
