@@ -27,7 +27,9 @@ export class KeyCache {
   put(id: string, secret: Buffer, handle: unknown): void {
     this.evict(id);
     if (this.idleMs <= 0) {
-      secret.fill(0);
+      // Not kept for another operation, but the handle the caller is about to use may still point at `secret`
+      // (noble-based specs keep the raw key): zeroize it once the current operation's synchronous use is over.
+      setImmediate(() => secret.fill(0));
       return;
     }
     this.entries.set(id, { secret, handle, lastUse: Date.now() });

@@ -20,6 +20,19 @@ export function authorizeKeyUse(key: KeyRecord, op: Operation, caller: Caller): 
   }
 }
 
+/**
+ * Managing a key (delete, update, rotate, retire versions) follows the same per-key rules as using it: the callers
+ * it admits, and a trusted prompt for guarded keys.
+ */
+export function authorizeKeyAdmin(key: KeyRecord, caller: Caller): void {
+  if (key.policy.callers && !key.policy.callers.includes(caller)) {
+    throw new KmsError('POLICY_DENIED', `this key does not admit caller '${caller}'`);
+  }
+  if (key.policy.requiresApproval && !CONFIRMING_CALLERS.has(caller)) {
+    throw new KmsError('APPROVAL_DENIED', 'changing this key needs approval in a trusted prompt');
+  }
+}
+
 /** A new key's policy from request flags; purposes default to everything the algorithm can do. */
 export function newKeyPolicy(
   supported: readonly Operation[],

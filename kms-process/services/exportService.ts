@@ -27,6 +27,11 @@ function secretOf(ctx: KmsContext, rec: KeyRecord): Buffer {
 }
 
 async function wrap(ctx: KmsContext, wrappingId: string, rec: KeyRecord, mode: string | undefined, call: Call): Promise<string> {
+  // Wrapping hands this key's secret to a key the caller may control (unwrapKey then makes a copy with any policy),
+  // so a guarded key needs the same approval as using it.
+  if (rec.policy.requiresApproval && !PRIVATE_EXPORT_CALLERS.has(call.caller)) {
+    throw new KmsError('APPROVAL_DENIED', 'wrapping this key needs approval in a trusted prompt');
+  }
   const { key, provider } = await keyFor(ctx, wrappingId, 'wrap', call.caller);
   if (!provider.wrapKey) throw new KmsError('UNSUPPORTED', 'this key cannot wrap');
   const secret = secretOf(ctx, rec);
@@ -54,6 +59,11 @@ export function exportHandlers(ctx: KmsContext): HandlerTable {
       }
       if (!rec.policy.exportable) throw new KmsError('POLICY_DENIED', 'this key is not exportable');
       if (!PRIVATE_EXPORT_CALLERS.has(call.caller)) throw new KmsError('APPROVAL_DENIED', 'a private export needs approval in a trusted prompt');
+      // spki, and raw for an asymmetric key, are public forms: answering a private export with them would hand out
+      // the public key where the caller asked for (and may file away as) the private one.
+      if (p.format === 'spki' || (p.format === 'raw' && spec.type === 'asymmetric')) {
+        throw new KmsError('UNSUPPORTED', `'${p.format}' is a public form of a ${rec.algorithm} key; a private export is 'jwk' or 'pkcs8'`);
+      }
       const secret = secretOf(ctx, rec);
       try {
         if (p.format === 'mnemonic') {
@@ -91,7 +101,10 @@ export function exportHandlers(ctx: KmsContext): HandlerTable {
         if (e instanceof KmsError && e.kind !== 'CORRUPT') throw e;
         throw new KmsError('INVALID_REQUEST', `the unwrapped bytes are not a ${p.algorithm} key`);
       }
-      const policy = newKeyPolicy(spec.operations, p);
+      // A key that came in wrapped leaves only wrapped: it may have been non-exportable where it was wrapped (even in
+      // this keystore), and unwrapping must not launder that into a key that exports in clear.
+      if (p.exportable) throw new KmsError('POLICY_DENIED', 'an unwrapped key is never exportable in clear (it can still be wrapped)');
+      const policy = newKeyPolicy(spec.operations, { ...p, exportable: false });
       const id = newKeyId();
       const rec = { id, label: p.label ?? '', algorithm: p.algorithm, provider: 'software', policy, publicRaw: material.publicRaw, createdAt: Date.now() };
       try {

@@ -2,7 +2,7 @@
 // keys.rotate / keys.retireVersions: new versions of symmetric keys; older versions decrypt until retired.
 import { KmsError } from '../api/index.js';
 import type { KmsContext } from '../kmsContext.js';
-import { authorizeKeyUse, newKeyPolicy } from '../policy/keyPolicy.js';
+import { authorizeKeyAdmin, authorizeKeyUse, newKeyPolicy } from '../policy/keyPolicy.js';
 import type { HandlerTable } from './handler.js';
 import { keyInfo } from './keyInfo.js';
 import { newKeyId } from './keysService.js';
@@ -17,7 +17,9 @@ export function hdHandlers(ctx: KmsContext): HandlerTable {
       const { spec, handle } = ctx.software.privateHandle(keyRef(parent), 'derive');
       const child = spec.derive!(handle, p.path, p.child);
       const childSpec = ctx.registry.get(child.algorithm);
-      const policy = newKeyPolicy(childSpec.operations, { ...p, exportable: p.exportable ?? parent.policy.exportable });
+      // A child is never more exportable than its seed, and admits no caller the seed does not.
+      const callers = p.callers && parent.policy.callers ? p.callers.filter((c) => parent.policy.callers!.includes(c)) : (p.callers ?? parent.policy.callers);
+      const policy = newKeyPolicy(childSpec.operations, { ...p, callers, exportable: parent.policy.exportable && (p.exportable ?? true) });
       const id = newKeyId();
       const rec = {
         id,
@@ -41,6 +43,7 @@ export function hdHandlers(ctx: KmsContext): HandlerTable {
 
     'keys.rotate': async (p, call) => {
       const rec = ctx.keystore.keys.get(p.id);
+      authorizeKeyAdmin(rec, call.caller);
       const spec = ctx.registry.get(rec.algorithm);
       if (spec.type !== 'symmetric' || rec.provider !== 'software' || !rec.hasSecret) {
         throw new KmsError('UNSUPPORTED', 'only symmetric software keys rotate (an asymmetric key is replaced by a new key)');
@@ -59,6 +62,7 @@ export function hdHandlers(ctx: KmsContext): HandlerTable {
 
     'keys.retireVersions': async (p, call) => {
       const rec = ctx.keystore.keys.get(p.id);
+      authorizeKeyAdmin(rec, call.caller);
       if (p.below > rec.version) throw new KmsError('INVALID_REQUEST', 'the current version cannot be retired');
       const before = ctx.keystore.keys.versions.versions(p.id);
       const retired = ctx.write(() => ctx.keystore.keys.versions.retireBelow(p.id, p.below), { caller: call.caller, method: call.method, keyId: p.id, outcome: 'ok' });

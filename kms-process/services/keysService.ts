@@ -5,13 +5,13 @@ import type { KeyMaterial } from '../algorithms/algorithm.js';
 import { algorithmForJwk } from '../algorithms/jwkAlgorithm.js';
 import type { KeyRecord } from '../keystore/keyTable.js';
 import type { KmsContext } from '../kmsContext.js';
-import { newKeyPolicy } from '../policy/keyPolicy.js';
+import { authorizeKeyAdmin, newKeyPolicy } from '../policy/keyPolicy.js';
 import type { Call, HandlerTable } from './handler.js';
 import type { KeyProvider } from '../providers/provider.js';
 import { keyInfo } from './keyInfo.js';
 
-/** Operations a key can still do with only its public part. */
-const PUBLIC_OPERATIONS: readonly Operation[] = ['verify', 'encrypt', 'wrap'];
+/** Operations a key can still do with only its public part (a KEM encapsulates to a public key). */
+const PUBLIC_OPERATIONS: readonly Operation[] = ['verify', 'encrypt', 'wrap', 'encapsulate'];
 
 /** 128 random bits, base64url; never starting with '-' or '_' so an id is never taken for a command-line option. */
 export function newKeyId(): string {
@@ -121,6 +121,7 @@ export function keysHandlers(ctx: KmsContext): HandlerTable {
     'keys.get': async (p) => keyInfo(ctx.registry, ctx.keystore.keys.get(p.id)),
 
     'keys.delete': async (p, call) => {
+      authorizeKeyAdmin(ctx.keystore.keys.get(p.id), call.caller);
       const versions = ctx.keystore.keys.versions.versions(p.id);
       ctx.write(() => ctx.keystore.keys.delete(p.id), { caller: call.caller, method: call.method, keyId: p.id, outcome: 'ok' });
       call.audited = true;
@@ -130,6 +131,7 @@ export function keysHandlers(ctx: KmsContext): HandlerTable {
 
     'keys.update': async (p, call) => {
       const rec = ctx.keystore.keys.get(p.id);
+      authorizeKeyAdmin(rec, call.caller);
       let policy = rec.policy;
       if (p.policy) {
         const spec = ctx.registry.get(rec.algorithm);
