@@ -24,6 +24,8 @@ export interface BenchResults {
   scale: ScaleRow[];
   start_ms: number;
   rss_mb: number;
+  /** A forked Node child echoing each message, same run: the floor under kms_seq_p50_us. */
+  baseline_fork_rtt_p50_us: number;
 }
 
 /** Round to a precision that keeps the JSON readable (three significant figures, whole numbers above 1000). */

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { startSoftHsm } from '../test/services/softhsm.js';
 import { defaultResultsPath } from './benchPaths.js';
 import { initKms, startKms } from './kmsOps.js';
+import { forkRoundTripP50 } from './forkBaseline.js';
 import { describeMachine } from './machine.js';
 import { OP_CASES } from './opCases.js';
 import { measureOps } from './opsBench.js';
@@ -80,12 +81,15 @@ async function main(): Promise<void> {
     progress(`keystore at scale (${settings.scaleKeys.join(', ')} keys, ${settings.scaleRuns} fresh KMS children each):`);
     const scale = await measureScale(work, settings.scaleKeys, settings.scaleRuns, progress);
 
+    progress('baseline: bare fork round trip');
+    const baseline = await forkRoundTripP50(settings.quick ? 2000 : 10000);
     const results: BenchResults = {
       machine,
       ops: ops.results.map(tidyOp),
       scale: scale.rows.map((r) => ({ keys: r.keys, unlock_ms: tidy(r.unlock_ms), first_sign_ms: tidy(r.first_sign_ms) })),
       start_ms: tidy(median(scale.startMs)),
       rss_mb: tidy(scale.rssMb),
+      baseline_fork_rtt_p50_us: tidy(baseline),
     };
     await writeFile(outPath, `${JSON.stringify(results, null, 2)}\n`);
     log('');
