@@ -105,7 +105,7 @@ function nearValidParams(method: string, pool: KeyPool) {
   // Sometimes one member is replaced by any JSON value, or one unknown member is added.
   return fc.tuple(base, fc.nat({ max: 9 }), fc.jsonValue({ maxDepth: 2 })).map(([p, roll, junk]) => {
     const keys = Object.keys(p);
-    if (roll === 0 && keys.length > 0) return { ...p, [keys[junk === null ? 0 : String(junk).length % keys.length]!]: junk };
+    if (roll === 0 && keys.length > 0) return { ...p, [keys[JSON.stringify(junk).length % keys.length]!]: junk };
     if (roll === 1) return { ...p, unexpected: junk };
     return p;
   });
