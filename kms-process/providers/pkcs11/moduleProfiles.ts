@@ -16,6 +16,11 @@ export interface Pkcs11Profile {
   touchCapable: boolean;
   /** The module sees a token that came back only after C_Finalize + C_Initialize (SoftHSM2 caches its slots). */
   reinitAfterRemoval: boolean;
+  /**
+   * The token is software in this process (no device I/O): its short operations run synchronously, which beats the
+   * thread-pool hop of the *Async calls; hardware tokens (cards, YubiKeys waiting for a touch) never block the KMS.
+   */
+  softwareToken: boolean;
   /** Matches CK_INFO.manufacturerID / file name of a module. */
   manufacturer: RegExp;
   fileName: RegExp;
@@ -30,6 +35,7 @@ export const PROFILES: readonly Pkcs11Profile[] = [
     pivSlots: false,
     touchCapable: false,
     reinitAfterRemoval: true,
+    softwareToken: true,
     manufacturer: /softhsm/i,
     fileName: /softhsm2/i,
     paths: {
@@ -45,6 +51,7 @@ export const PROFILES: readonly Pkcs11Profile[] = [
     pivSlots: true,
     touchCapable: true,
     reinitAfterRemoval: false,
+    softwareToken: false,
     manufacturer: /yubico/i,
     fileName: /ykcs11/i,
     paths: {
@@ -59,7 +66,8 @@ export const PROFILES: readonly Pkcs11Profile[] = [
     tokenCountsPinFailures: true,
     pivSlots: false,
     touchCapable: false,
-    reinitAfterRemoval: false,
+  reinitAfterRemoval: false,
+  softwareToken: false,
     manufacturer: /opensc/i,
     fileName: /opensc-pkcs11/i,
     paths: {
@@ -77,7 +85,8 @@ export const GENERIC_PROFILE: Pkcs11Profile = {
   tokenCountsPinFailures: true,
   pivSlots: false,
   touchCapable: false,
-    reinitAfterRemoval: false,
+  reinitAfterRemoval: false,
+  softwareToken: false,
   manufacturer: /^$/,
   fileName: /^$/,
   paths: {},
