@@ -1,21 +1,11 @@
 // Ed25519 (RFC 8032, pure EdDSA over the data) on node:crypto. secret = 32-byte seed, publicRaw = 32-byte key.
-import { nodeSignAsync } from './nodeSignAsync.js';
-import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { sign, verify, type KeyObject } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import type { AlgorithmSpec, KeyMaterial, SignInput, VerifyInput } from './algorithm.js';
+import type { AlgorithmSpec, SignInput, VerifyInput } from './algorithm.js';
+import { nodeSignAsync } from './nodeSignAsync.js';
 import { okpKeys } from './okpKeys.js';
+import { parsePublic, rejectOption, requireLength, unsupported, verifyOrFalse } from './specChecks.js';
 import { didKey, solanaAddress } from './walletFormats.js';
-import {
-  invalid,
-  loadStored,
-  parsePublic,
-  rejectOption,
-  requireLength,
-  requireSecret,
-  sameBytes,
-  unsupported,
-  verifyOrFalse,
-} from './specChecks.js';
 
 const ID = 'ed25519';
 
@@ -49,33 +39,13 @@ export const ed25519Spec: AlgorithmSpec<KeyObject, KeyObject> = {
   type: 'asymmetric',
   operations: ['sign', 'verify'],
 
-  generate(): KeyMaterial {
-    const { privateKey } = generateKeyPairSync('ed25519');
-    return { secret: okp.secretOf(privateKey), publicRaw: okp.rawOf(privateKey) };
-  },
-
-  loadPrivate(material: KeyMaterial): KeyObject {
-    const seed = requireSecret(material, ID);
-    return loadStored(ID, () => {
-      const key = okp.privateKey(seed);
-      if (material.publicRaw && !sameBytes(material.publicRaw, okp.rawOf(key))) throw invalid('public part does not match');
-      return key;
-    });
-  },
-
-  loadPublic(publicRaw: Uint8Array): KeyObject {
-    return loadStored(ID, () => okp.publicKey(publicRaw));
-  },
-
-  publicJwk: okp.publicJwk,
+  ...okp.specMembers,
 
   describe(publicRaw: Uint8Array): Record<string, string> {
     const key = checkPublic(publicRaw);
     return { solanaAddress: solanaAddress(key), didKey: didKey('ed25519', key) };
   },
 
-  importKey: okp.importKey,
-  exportKey: okp.exportKey,
 
   sign(key: KeyObject, input: SignInput): Uint8Array {
     checkSignOptions(input);

@@ -1,6 +1,6 @@
 // Key encodings shared by the two RFC 8410 curves on node:crypto (Ed25519, X25519): 32-byte private and public
 // parts, fixed DER headers for PKCS#8 and SPKI, OKP JWKs (RFC 8037), and the checks every import runs.
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Jwk } from '../api/common.js';
 import type { ExportFormat, ImportFormat, KeyMaterial } from './algorithm.js';
 import {
@@ -10,6 +10,7 @@ import {
   importJwk,
   invalid,
   jwkBytes,
+  loadStored,
   parsePublic,
   parseSecret,
   privateForExport,
@@ -125,5 +126,25 @@ export function okpKeys(c: OkpCurve) {
 
   const publicJwk = (raw: Uint8Array): Jwk => ({ kty: 'OKP', crv: c.crv, x: b64u(c.checkPublic(raw)) });
 
-  return { privateKey, publicKey, rawOf, secretOf, publicOf, jwkPublic, importKey, exportKey, publicJwk };
+  function generate(): KeyMaterial {
+    const { privateKey: key } = c.id === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('x25519');
+    return { secret: secretOf(key), publicRaw: rawOf(key) };
+  }
+
+  /** The stored key as a KeyObject, checked against its stored public part. */
+  function loadPrivate(material: KeyMaterial): KeyObject {
+    const secret = requireSecret(material, c.id);
+    return loadStored(c.id, () => {
+      const key = privateKey(secret);
+      if (material.publicRaw && !sameBytes(material.publicRaw, rawOf(key))) throw invalid('public part does not match');
+      return key;
+    });
+  }
+
+  const loadPublic = (raw: Uint8Array): KeyObject => loadStored(c.id, () => publicKey(raw));
+
+  /** The spec members both curves implement the same way. */
+  const specMembers = { generate, loadPrivate, loadPublic, publicJwk, importKey, exportKey };
+
+  return { privateKey, publicKey, rawOf, secretOf, publicOf, jwkPublic, specMembers };
 }

@@ -1,16 +1,9 @@
 // X25519 key agreement (RFC 7748) on node:crypto. secret = 32-byte private scalar, publicRaw = 32-byte u-coordinate.
-import { diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { diffieHellman, type KeyObject } from 'node:crypto';
 import type { Jwk } from '../api/common.js';
-import type { AlgorithmSpec, KeyMaterial } from './algorithm.js';
+import type { AlgorithmSpec } from './algorithm.js';
 import { okpKeys } from './okpKeys.js';
-import {
-  invalid,
-  isBytes,
-  loadStored,
-  requireLength,
-  requireSecret,
-  sameBytes,
-} from './specChecks.js';
+import { invalid, isBytes, requireLength, sameBytes } from './specChecks.js';
 import { didKey } from './walletFormats.js';
 
 const ID = 'x25519';
@@ -37,32 +30,12 @@ export const x25519Spec: AlgorithmSpec<KeyObject, KeyObject> = {
   type: 'asymmetric',
   operations: ['agree'],
 
-  generate(): KeyMaterial {
-    const { privateKey } = generateKeyPairSync('x25519');
-    return { secret: okp.secretOf(privateKey), publicRaw: okp.rawOf(privateKey) };
-  },
-
-  loadPrivate(material: KeyMaterial): KeyObject {
-    const secret = requireSecret(material, ID);
-    return loadStored(ID, () => {
-      const key = okp.privateKey(secret);
-      if (material.publicRaw && !sameBytes(material.publicRaw, okp.rawOf(key))) throw invalid('public part does not match');
-      return key;
-    });
-  },
-
-  loadPublic(publicRaw: Uint8Array): KeyObject {
-    return loadStored(ID, () => okp.publicKey(publicRaw));
-  },
-
-  publicJwk: okp.publicJwk,
+  ...okp.specMembers,
 
   describe(publicRaw: Uint8Array): Record<string, string> {
     return { didKey: didKey('x25519', requireLength(publicRaw, 32, 'X25519 public key')) };
   },
 
-  importKey: okp.importKey,
-  exportKey: okp.exportKey,
 
   /**
    * RFC 7748 section 6.1: any 32-byte u is accepted (the top bit masked, non-canonical values reduced), and an
