@@ -4,16 +4,13 @@ import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
 import { randomBytes } from 'node:crypto';
 import type { Jwk } from '../api/common.js';
 import type { AlgorithmSpec, ExportFormat, ImportFormat, KeyMaterial, SignInput, VerifyInput } from './algorithm.js';
-import { PQ_OIDS, spkiDecode, spkiEncode, spkiPrefix } from './pqKeyEncoding.js';
+import { akpJwkExport, akpJwkImport, PQ_OIDS, spkiDecode, spkiEncode, spkiPrefix, type AkpKeyType } from './pqKeyEncoding.js';
 import {
   b64u,
   importBytes,
-  importJwk,
   invalid,
-  jwkBytes,
   loadStored,
   parseSecret,
-  privateForExport,
   rejectOption,
   requireLength,
   requireSecret,
@@ -53,6 +50,7 @@ export function createMlDsaSpec(id: MlDsaId): AlgorithmSpec<MlDsaPrivateKey, MlD
   const prefix = spkiPrefix(PQ_OIDS[id], pkBytes);
   const checkPublic = (pk: Uint8Array): Uint8Array => requireLength(pk, pkBytes, `${id} public key`);
   const fromSeed = (seed: Uint8Array) => parseSecret(`${id} seed`, () => impl.keygen(requireLength(seed, SEED_BYTES, `${id} seed`)));
+  const akp: AkpKeyType = { id, joseAlg: JOSE_ALG[id], pkBytes, seedBytes: SEED_BYTES, checkPublic, publicFromSeed: (seed) => fromSeed(seed).publicKey };
   const publicOf = (material: KeyMaterial): Uint8Array =>
     material.publicRaw ? checkPublic(material.publicRaw) : fromSeed(requireSecret(material, id)).publicKey;
 
@@ -89,15 +87,8 @@ export function createMlDsaSpec(id: MlDsaId): AlgorithmSpec<MlDsaPrivateKey, MlD
           return { publicRaw: new Uint8Array(checkPublic(importBytes(format, data))) };
         case 'spki':
           return { publicRaw: spkiDecode(prefix, pkBytes, importBytes(format, data), id) };
-        case 'jwk': {
-          const jwk = importJwk(data);
-          if (jwk['kty'] !== 'AKP' || jwk['alg'] !== JOSE_ALG[id]) throw invalid(`JWK must be kty 'AKP', alg '${JOSE_ALG[id]}'`);
-          const publicRaw = jwkBytes(jwk, 'pub', pkBytes);
-          if (jwk['priv'] === undefined) return { publicRaw };
-          const secret = jwkBytes(jwk, 'priv', SEED_BYTES);
-          if (!sameBytes(fromSeed(secret).publicKey, publicRaw)) throw invalid(`JWK 'priv' does not match 'pub'`);
-          return { secret, publicRaw };
-        }
+        case 'jwk':
+          return akpJwkImport(akp, data);
         default:
           throw unsupported(`import format '${String(format)}' is not supported for ${id}`);
       }
@@ -110,11 +101,8 @@ export function createMlDsaSpec(id: MlDsaId): AlgorithmSpec<MlDsaPrivateKey, MlD
           return publicRaw;
         case 'spki':
           return spkiEncode(prefix, publicRaw);
-        case 'jwk': {
-          const jwk: Jwk = { kty: 'AKP', alg: JOSE_ALG[id], pub: b64u(publicRaw) };
-          if (includePrivate) jwk['priv'] = b64u(privateForExport(format, material, includePrivate, id));
-          return jwk;
-        }
+        case 'jwk':
+          return akpJwkExport(akp, publicRaw, material, includePrivate);
         default:
           throw unsupported(`export format '${String(format)}' is not supported for ${id}`);
       }

@@ -4,17 +4,14 @@ import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { randomBytes } from 'node:crypto';
 import type { Jwk } from '../api/common.js';
 import type { AlgorithmSpec, Encapsulation, ExportFormat, ImportFormat, KeyMaterial } from './algorithm.js';
-import { PQ_OIDS, spkiDecode, spkiEncode, spkiPrefix } from './pqKeyEncoding.js';
+import { akpJwkExport, akpJwkImport, PQ_OIDS, spkiDecode, spkiEncode, spkiPrefix, type AkpKeyType } from './pqKeyEncoding.js';
 import {
   b64u,
   importBytes,
-  importJwk,
   invalid,
-  jwkBytes,
   loadStored,
   parsePublic,
   parseSecret,
-  privateForExport,
   requireLength,
   requireSecret,
   sameBytes,
@@ -43,6 +40,8 @@ function checkPublic(pk: Uint8Array): Uint8Array {
   parsePublic(`${ID} public key`, () => ml_kem768.encapsulate(pk));
   return pk;
 }
+
+const AKP: AkpKeyType = { id: ID, joseAlg: JOSE_ALG, pkBytes: PK_BYTES, seedBytes: SEED_BYTES, checkPublic, publicFromSeed: (seed) => fromSeed(seed).publicKey };
 
 function publicOf(material: KeyMaterial): Uint8Array {
   return material.publicRaw ? checkPublic(material.publicRaw) : fromSeed(requireSecret(material, ID)).publicKey;
@@ -81,15 +80,8 @@ export const mlKem768Spec: AlgorithmSpec<MlKemPrivateKey, MlKemPublicKey> = {
         return { publicRaw: new Uint8Array(checkPublic(importBytes(format, data))) };
       case 'spki':
         return { publicRaw: checkPublic(spkiDecode(PREFIX, PK_BYTES, importBytes(format, data), ID)) };
-      case 'jwk': {
-        const jwk = importJwk(data);
-        if (jwk['kty'] !== 'AKP' || jwk['alg'] !== JOSE_ALG) throw invalid(`JWK must be kty 'AKP', alg '${JOSE_ALG}'`);
-        const publicRaw = checkPublic(jwkBytes(jwk, 'pub', PK_BYTES));
-        if (jwk['priv'] === undefined) return { publicRaw };
-        const secret = jwkBytes(jwk, 'priv', SEED_BYTES);
-        if (!sameBytes(fromSeed(secret).publicKey, publicRaw)) throw invalid(`JWK 'priv' does not match 'pub'`);
-        return { secret, publicRaw };
-      }
+      case 'jwk':
+        return akpJwkImport(AKP, data);
       default:
         throw unsupported(`import format '${String(format)}' is not supported for ${ID}`);
     }
@@ -102,11 +94,8 @@ export const mlKem768Spec: AlgorithmSpec<MlKemPrivateKey, MlKemPublicKey> = {
         return publicRaw;
       case 'spki':
         return spkiEncode(PREFIX, publicRaw);
-      case 'jwk': {
-        const jwk: Jwk = { kty: 'AKP', alg: JOSE_ALG, pub: b64u(publicRaw) };
-        if (includePrivate) jwk['priv'] = b64u(privateForExport(format, material, includePrivate, ID));
-        return jwk;
-      }
+      case 'jwk':
+        return akpJwkExport(AKP, publicRaw, material, includePrivate);
       default:
         throw unsupported(`export format '${String(format)}' is not supported for ${ID}`);
     }
