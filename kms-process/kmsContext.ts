@@ -1,7 +1,7 @@
 // Everything a service needs, built once at start: the keystore (or why it could not open), the algorithm
 // registry, the providers, the sealers, the key cache and the audit batcher.
 import type { HardeningReport } from '../native/harden/index.js';
-import { KmsError, type SealerKind } from './api/index.js';
+import { KmsError, type SandboxStatus, type SealerKind } from './api/index.js';
 import type { AlgorithmRegistry } from './algorithms/registry.js';
 import { AuditBatcher } from './audit/auditBatcher.js';
 import type { AuditRecord } from './audit/auditLog.js';
@@ -26,6 +26,8 @@ export interface KmsOptions {
   keyCacheMs: number;
   /** What process hardening the OS confirmed at start (reported by kms.status). */
   hardening?: HardeningReport;
+  /** The sandbox as the kernel accepted it at start (reported by kms.status). */
+  sandbox?: SandboxStatus;
 }
 
 export class KmsContext {

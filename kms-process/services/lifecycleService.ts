@@ -5,6 +5,7 @@ import { KmsError, type SealerEnrolment } from '../api/index.js';
 import { Keystore } from '../keystore/keystore.js';
 import { MASTER_KEY_BYTES } from '../keystore/masterKeyShares.js';
 import { KMS_VERSION, type KmsContext } from '../kmsContext.js';
+import { recordEnrolledTctis } from '../sandbox/sandboxNeeds.js';
 import type { HandlerTable } from './handler.js';
 import { recoverMasterKey, sealerFor, sealShares, UNLOCK_SUBJECT, unlockNeeds } from './masterKeyRecovery.js';
 import { checkRollback, startRollbackCounter, stopRollbackCounter, type RollbackCheck } from './rollbackGuard.js';
@@ -67,6 +68,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
         ...(ks.state === 'locked' ? { failedAttempts: ks.throttle.read(UNLOCK_SUBJECT).failures, unlockNeeds: unlockNeeds(ctx, ks) } : {}),
         ...(retry > 0 ? { retryAfterMs: retry } : {}),
         ...(ctx.options.hardening ? { hardening: ctx.options.hardening } : {}),
+        ...(ctx.options.sandbox ? { sandbox: ctx.options.sandbox } : {}),
         ...(ks.state === 'unlocked' ? { rollback: rollback.state === 'skipped' ? `skipped: ${rollback.reason}` : rollback.state } : {}),
       };
     },
@@ -81,6 +83,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       try {
         const copies = await sealShares(ctx, mk, p.sealers, policy, { keystoreId, storeDir: ks.dir });
         ks.initialize(keystoreId, mk, copies, policy);
+        recordEnrolledTctis(ks.dir, copies);
       } finally {
         mk.fill(0);
       }
@@ -115,6 +118,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       try {
         const copies = await sealShares(ctx, mk, p.sealers, policy, { keystoreId: ks.keystoreId!, storeDir: ks.dir });
         ks.replaceSealers(copies, policy);
+        recordEnrolledTctis(ks.dir, copies);
       } finally {
         mk.fill(0);
       }
