@@ -69,6 +69,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
         ...(retry > 0 ? { retryAfterMs: retry } : {}),
         ...(ctx.options.hardening ? { hardening: ctx.options.hardening } : {}),
         ...(ctx.options.sandbox ? { sandbox: ctx.options.sandbox } : {}),
+        integrity: probe ? await ctx.integrity.refresh() : ctx.integrity.status,
         ...(ks.state === 'unlocked' ? { rollback: rollback.state === 'skipped' ? `skipped: ${rollback.reason}` : rollback.state } : {}),
       };
     },
@@ -78,6 +79,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       if (ks.state !== 'uninitialized') throw new KmsError('ALREADY_INITIALIZED', 'the keystore is initialized already');
       const policy = p.unlockPolicy ?? 'any';
       checkEnrolments(p.sealers, policy);
+      await ctx.integrity.assertIntact(); // no master key is made for an app whose files are not the release's
       const keystoreId = Keystore.newKeystoreId();
       const mk = randomFillSync(Buffer.alloc(MASTER_KEY_BYTES));
       try {
@@ -96,6 +98,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       const ks = ctx.keystore;
       if (ks.state === 'uninitialized') throw new KmsError('NOT_INITIALIZED', 'the keystore is not initialized; run init first');
       if (ks.state === 'unlocked') return { state: 'unlocked' as const, unlockedBy: [] };
+      await ctx.integrity.assertIntact(); // before any secret is tried or counted
       const { mk, by } = await recoverMasterKey(ctx, ks, { passphrase: p.passphrase, pin: p.pin });
       ks.unlockWith(mk);
       try {
@@ -112,6 +115,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       ks.assertUnlocked();
       const policy = p.unlockPolicy ?? ks.unlockPolicy;
       checkEnrolments(p.sealers, policy);
+      await ctx.integrity.assertIntact();
       // Re-authenticate: the master key is not kept in memory, and changing who can unlock is a guarded change.
       const { mk } = await recoverMasterKey(ctx, ks, { passphrase: p.passphrase, pin: p.pin });
       const old = ks.sealedCopies();
