@@ -33,9 +33,21 @@ const STAND_INS: Record<string, Record<string, string>> = {
   },
 };
 
-/** Which of main, preload and renderer came from stand-ins (for the test's report). */
+/** Which of main, preload and renderer come from stand-ins (not built in this checkout's dist/ yet). */
 export function missingAppParts(): string[] {
   return Object.keys(STAND_INS).filter((d) => !existsSync(join(REPO, d)));
+}
+
+/** Writes the stand-ins for the missing parts below `root` (as `root/dist/main/...`); returns those parts. */
+export function writeStandIns(root: string): string[] {
+  const missing = missingAppParts();
+  for (const d of missing) {
+    for (const [f, text] of Object.entries(STAND_INS[d]!)) {
+      mkdirSync(join(root, d, f, '..'), { recursive: true });
+      writeFileSync(join(root, d, f), text);
+    }
+  }
+  return missing;
 }
 
 /** The production packages of package-lock.json that are installed here. */
@@ -57,13 +69,10 @@ export function stageAppTree(dir: string, key?: KeyObject): AppTree {
   writeFileSync(join(root, 'package.json'), JSON.stringify({ ...pkg, main: 'dist/main/electron/index.js' }, null, 2));
   const noMaps = (src: string) => !src.endsWith('.map');
   for (const d of ['dist/kms-process', 'dist/native']) cpSync(join(REPO, d), join(root, d), { recursive: true, filter: noMaps });
-  for (const [d, files] of Object.entries(STAND_INS)) {
+  for (const d of Object.keys(STAND_INS)) {
     if (existsSync(join(REPO, d))) cpSync(join(REPO, d), join(root, d), { recursive: true, filter: noMaps });
-    else for (const [f, text] of Object.entries(files)) {
-      mkdirSync(join(root, d, f, '..'), { recursive: true });
-      writeFileSync(join(root, d, f), text);
-    }
   }
+  writeStandIns(root);
   for (const addon of ['harden', 'tpm2']) {
     const file = join('native', addon, 'build', 'Release', `${addon}.node`);
     if (existsSync(join(REPO, file))) cpSync(join(REPO, file), join(root, file));
