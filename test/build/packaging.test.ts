@@ -177,6 +177,7 @@ describe('the packed app (electron-builder --linux --dir, stand-in Electron)', (
       expect(createHash('sha256').update(bytes).digest('hex'), f.path).toBe(f.sha256);
     }
     const pem = join(work, 'public.pem');
+    if (spawnSync('openssl', ['version']).error) throw new Error('openssl not found: install the Debian package `openssl`');
     writeFileSync(pem, execFileSync('openssl', ['pkey', '-pubout', '-in', join(work, 'release-key.pem')]));
     const v = spawnSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', pem, '-rawin', '-in', join(resources, MANIFEST_FILE), '-sigfile', join(resources, SIGNATURE_FILE)], { encoding: 'utf8' });
     expect(v.stdout).toContain('Signature Verified Successfully');
