@@ -12,6 +12,8 @@ import { parseManifest, type AppManifest } from './manifestFormat.js';
 import { RELEASE_PUBLIC_KEYS } from './releaseKeys.js';
 
 const ED25519_SIGNATURE_BYTES = 64;
+/** kms.status may reuse a check this recent (each one reads every app file); an unseal always checks afresh. */
+const STATUS_REUSE_MS = 5000;
 
 class Tampered extends KmsError {
   constructor(message: string, file?: string) {
@@ -68,6 +70,8 @@ export async function checkAppFiles(app: AppLocation, manifest: AppManifest): Pr
 
 export class IntegrityGate {
   private last: IntegrityStatus;
+  private lastAt = 0;
+  private statusCheck: Promise<unknown> | undefined;
 
   constructor(
     private readonly app: AppLocation,
@@ -86,6 +90,7 @@ export class IntegrityGate {
   async assertIntact(): Promise<void> {
     if (this.keys.length === 0) return;
     const checkedAt = new Date().toISOString();
+    this.lastAt = Date.now();
     try {
       const files = await checkAppFiles(this.app, verifiedManifest(this.app, this.keys));
       this.last = { state: 'verified', detail: `${files} files match the signed release manifest`, files, checkedAt };
@@ -96,9 +101,11 @@ export class IntegrityGate {
     }
   }
 
-  /** For kms.status: check now, report, never throw. */
+  /** For kms.status: check (or reuse a check of the last few seconds, one at a time), report, never throw. */
   async refresh(): Promise<IntegrityStatus> {
-    await this.assertIntact().catch(() => undefined);
+    if (this.keys.length === 0 || Date.now() - this.lastAt < STATUS_REUSE_MS) return this.last;
+    this.statusCheck ??= this.assertIntact().catch(() => undefined).finally(() => (this.statusCheck = undefined));
+    await this.statusCheck;
     return this.last;
   }
 }
