@@ -25,6 +25,8 @@ export function startKms(storeDir: string, o: KmsStartOptions = {}): Promise<Kms
     keyCacheMs: o.keyCacheMs ?? 600_000,
     stderr: 'inherit',
     ...(o.nodeFlags ? { nodeFlags: o.nodeFlags } : {}),
+    // --cpu-prof writes its profile outside the store when the KMS exits, which the sandbox would refuse.
+    ...(o.nodeFlags?.some((f) => f.startsWith('--cpu-prof')) ? { sandbox: { off: true } } : {}),
   });
 }
 

@@ -157,7 +157,9 @@ async function run(argv: string[]): Promise<number> {
   const pinSrc = { env: 'OWKMS_PIN', file: values['pin-file'], what: 'PIN' };
   const secrets = new SecretCache({ passphrase: passphraseSrc, 'new-passphrase': newPassphraseSrc, pin: pinSrc });
   const storeDir = values.store ?? defaultStoreDir();
-  const host = await KmsHost.start({ storeDir, transport: 'stdio', callers: ['cli'], holder: 'owkms cli', stderr: 'inherit' });
+  // A TPM named by --tcti must be reachable through the KMS's sandbox in this run (later runs find it in the store).
+  const sandbox = typeof values.tcti === 'string' ? { tctis: [values.tcti] } : undefined;
+  const host = await KmsHost.start({ storeDir, transport: 'stdio', callers: ['cli'], holder: 'owkms cli', stderr: 'inherit', ...(sandbox ? { sandbox } : {}) });
   try {
     const client = host.client;
     const used: { passphrase?: string; pin?: string } = {};

@@ -9,8 +9,12 @@ import type { KmsContext } from './kmsContext.js';
 import { ChannelServer } from './transport/channelServer.js';
 import { electronParentPort, nodeIpcPort } from './transport/processPorts.js';
 import { streamPort } from './client/lineStreamPort.js';
+import { sandboxKms } from './sandbox/kmsSandbox.js';
 
-const USAGE = 'usage: kms-process --store DIR [--transport auto|electron|ipc|stdio] [--holder NAME] [--key-cache-ms N]';
+const USAGE =
+  'usage: kms-process --store DIR [--transport auto|electron|ipc|stdio] [--holder NAME] [--key-cache-ms N]\n' +
+  '                   [--allow-tcti TCTI]... [--allow-connect HOST:PORT]... [--no-sandbox]';
+const ENDPOINT = /^[A-Za-z0-9.:[\]-]{1,253}:\d{1,5}$/;
 
 function fail(message: string): never {
   process.stderr.write(`owkms-kms: ${message}\n${USAGE}\n`);
@@ -38,6 +42,9 @@ function main(): void {
         transport: { type: 'string', default: 'auto' },
         holder: { type: 'string', default: 'kms' },
         'key-cache-ms': { type: 'string', default: '60000' },
+        'allow-tcti': { type: 'string', multiple: true, default: [] },
+        'allow-connect': { type: 'string', multiple: true, default: [] },
+        'no-sandbox': { type: 'boolean', default: false },
       },
       strict: true,
     }));
@@ -50,6 +57,22 @@ function main(): void {
   if (!values.store) fail('--store is required');
   const keyCacheMs = Number(values['key-cache-ms']);
   if (!Number.isSafeInteger(keyCacheMs) || keyCacheMs < 0) fail('--key-cache-ms must be a whole number of milliseconds');
+  const connect = values['allow-connect'] ?? [];
+  if (!connect.every((e) => ENDPOINT.test(e))) fail('--allow-connect takes HOST:PORT');
+
+  // Second, before the keystore or any input is read: the sandbox (Linux: Landlock on every thread, no_new_privs,
+  // seccomp). Only the code loaded from here on, the store and what the sealers need stay reachable.
+  let sandbox;
+  try {
+    sandbox = sandboxKms({
+      storeDir: values.store,
+      tctis: values['allow-tcti'] ?? [],
+      connect,
+      ...(values['no-sandbox'] ? { off: 'the parent started this KMS with --no-sandbox' } : {}),
+    });
+  } catch (e) {
+    fail(`cannot set up the sandbox: ${e instanceof Error ? e.message : String(e)}`);
+  }
 
   // stdout may be the protocol channel: nothing else may write to it.
   console.log = console.info = console.debug = (...args: unknown[]) => process.stderr.write(args.map(String).join(' ') + '\n');
@@ -57,7 +80,7 @@ function main(): void {
   // The channel answers its hello at once; the KMS proper (schemas, algorithms, keystore) loads meanwhile and every
   // request waits for it. Cold start to first answer is then Node's own start plus this file.
   const port = pickPort(values.transport ?? 'auto');
-  const options = { storeDir: values.store, holder: values.holder ?? 'kms', keyCacheMs, hardening };
+  const options = { storeDir: values.store, holder: values.holder ?? 'kms', keyCacheMs, hardening, sandbox };
   let ctx: KmsContext | undefined;
   const dispatcher: Promise<Dispatcher> = (async () => {
     const [{ KmsContext }, { Dispatcher }] = await Promise.all([import('./kmsContext.js'), import('./dispatcher.js')]);

@@ -1,10 +1,12 @@
 // Everything a service needs, built once at start: the keystore (or why it could not open), the algorithm
 // registry, the providers, the sealers, the key cache and the audit batcher.
 import type { HardeningReport } from '../native/harden/index.js';
-import { KmsError, type SealerKind } from './api/index.js';
+import { KmsError, type SandboxStatus, type SealerKind } from './api/index.js';
 import type { AlgorithmRegistry } from './algorithms/registry.js';
+import { appLocation } from './appLocation.js';
 import { AuditBatcher } from './audit/auditBatcher.js';
 import type { AuditRecord } from './audit/auditLog.js';
+import { IntegrityGate } from './integrity/integrityGate.js';
 import { KeyCache } from './keystore/keyCache.js';
 import { Keystore } from './keystore/keystore.js';
 import type { PinFailureStore } from './providers/pkcs11/pinFailureStore.js';
@@ -26,6 +28,8 @@ export interface KmsOptions {
   keyCacheMs: number;
   /** What process hardening the OS confirmed at start (reported by kms.status). */
   hardening?: HardeningReport;
+  /** The sandbox as the kernel accepted it at start (reported by kms.status). */
+  sandbox?: SandboxStatus;
 }
 
 export class KmsContext {
@@ -37,6 +41,8 @@ export class KmsContext {
   readonly pkcs11: Pkcs11Runtime;
   readonly sealers = new Map<SealerKind, Sealer>();
   readonly audit: AuditBatcher;
+  /** The app integrity check that every unseal passes first (a development build reports itself unverified). */
+  readonly integrity = new IntegrityGate(appLocation());
   /** Requests being handled right now (set by the dispatcher); more than one means callers are pipelining. */
   inflight = 0;
   private readonly opened: Keystore | KmsError;

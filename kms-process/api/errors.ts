@@ -44,6 +44,8 @@ export interface ErrorData {
   path?: string;
   /** PIN / passphrase: attempts left where the backend reports them. */
   attemptsLeft?: number;
+  /** TAMPERED by the app integrity check: the application file (relative to the app) that differs. */
+  file?: string;
 }
 
 /** The one error type thrown inside the KMS and rebuilt on the client side of a channel. */

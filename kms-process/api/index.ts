@@ -7,5 +7,5 @@ export * from './rpc.js';
 export * from './methods.js';
 export * from './channelProtocol.js';
 export * from './outbox.js';
-export { sealerKind, sealerEnrolment, type SealerEnrolment, type SealerKind } from './kmsMethods.js';
+export { sealerKind, sealerEnrolment, type SealerEnrolment, type SealerKind, type SandboxStatus, type IntegrityStatus } from './kmsMethods.js';
 export { auditEntry, type AuditEntry } from './auditMethods.js';

@@ -29,6 +29,39 @@ const sealerStatus = z.object({
   detail: z.string().optional(),
 });
 
+/** One layer of the KMS's Linux sandbox: whether it holds, and in words what it covers or why it is missing. */
+const sandboxLayer = z.object({
+  state: z.enum(['enforced', 'partial', 'unavailable', 'off']),
+  detail: z.string(),
+});
+
+export const sandboxStatus = z.object({
+  noNewPrivs: sandboxLayer,
+  landlock: sandboxLayer.extend({
+    abi: z.number().int().optional(),
+    /** Threads restricted, and those left outside with why (a thread that blocks every signal cannot be reached). */
+    threads: z.object({ restricted: z.number().int(), outside: z.array(z.object({ tid: z.number().int(), reason: z.string() })) }).optional(),
+    readOnly: z.array(z.string()).optional(),
+    readWrite: z.array(z.string()).optional(),
+    devices: z.array(z.string()).optional(),
+    tcpConnect: z.array(z.number().int()).optional(),
+    scopes: z.array(z.string()).optional(),
+    skipped: z.array(z.object({ path: z.string(), reason: z.string() })).optional(),
+  }),
+  seccomp: sandboxLayer.extend({ denied: z.array(z.string()).optional() }),
+});
+export type SandboxStatus = z.infer<typeof sandboxStatus>;
+
+/** The app integrity check (signed release manifest of the shipped files) that gates unsealing. */
+export const integrityStatus = z.object({
+  /** `unverified`: a development build (no release key built in); `unchecked`: not checked yet in this process. */
+  state: z.enum(['verified', 'tampered', 'unverified', 'unchecked']),
+  detail: z.string(),
+  files: z.number().int().optional(),
+  checkedAt: z.string().optional(),
+});
+export type IntegrityStatus = z.infer<typeof integrityStatus>;
+
 export const kmsMethods = {
   'kms.status': {
     /** `probe: false` skips asking each sealer and token whether it is there (cheap state check). */
@@ -54,6 +87,9 @@ export const kmsMethods = {
           unavailable: z.string().optional(),
         })
         .optional(),
+      /** The Linux sandbox (Landlock, no_new_privs, seccomp) as the kernel accepted it at start. */
+      sandbox: sandboxStatus.optional(),
+      integrity: integrityStatus.optional(),
       /** What `kms.unlock` needs given the enrolled sealers and the unlock policy (empty: a sealer needs nothing). */
       unlockNeeds: z.array(z.enum(['passphrase', 'pin'])).optional(),
     }),

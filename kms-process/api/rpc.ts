@@ -103,12 +103,13 @@ export function errorResponse(id: RpcId, err: KmsError): RpcResponse {
 
 /** Rebuild a KmsError from a response's error object (client side); anything malformed is INTERNAL. */
 export function errorFromResponse(e: unknown): KmsError {
-  const obj = (e ?? {}) as { message?: unknown; data?: { kind?: unknown; retryAfterMs?: unknown; path?: unknown; attemptsLeft?: unknown } };
+  const obj = (e ?? {}) as { message?: unknown; data?: { kind?: unknown; retryAfterMs?: unknown; path?: unknown; attemptsLeft?: unknown; file?: unknown } };
   const kind: ErrorKind = isErrorKind(obj.data?.kind) ? obj.data.kind : 'INTERNAL';
   const message = typeof obj.message === 'string' ? obj.message : 'malformed error from the KMS';
   const data: Omit<ErrorData, 'kind'> = {};
   if (typeof obj.data?.retryAfterMs === 'number') data.retryAfterMs = obj.data.retryAfterMs;
   if (typeof obj.data?.path === 'string') data.path = obj.data.path;
   if (typeof obj.data?.attemptsLeft === 'number') data.attemptsLeft = obj.data.attemptsLeft;
+  if (typeof obj.data?.file === 'string') data.file = obj.data.file;
   return new KmsError(kind, message, { data });
 }

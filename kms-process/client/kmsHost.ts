@@ -37,6 +37,11 @@ export interface KmsHostOptions {
   entry?: string;
   /** Extra Node flags for the child (benchmarks: `--cpu-prof`). */
   nodeFlags?: string[];
+  /**
+   * What the KMS's sandbox must let through besides its defaults: TCTIs given for this run (`--tcti`), remote
+   * endpoints (`host:port`); `off` starts it unsandboxed (profiling only: `--cpu-prof` writes outside the store).
+   */
+  sandbox?: { tctis?: string[]; connect?: string[]; off?: boolean };
 }
 
 /** The compiled KMS entry, found from the package root whether this file runs from source or from dist/. */
@@ -86,6 +91,9 @@ export class KmsHost {
     const transport = o.transport ?? 'ipc';
     const args = ['--store', o.storeDir, '--transport', transport, '--holder', o.holder ?? 'kms'];
     if (o.keyCacheMs !== undefined) args.push('--key-cache-ms', String(o.keyCacheMs));
+    for (const t of o.sandbox?.tctis ?? []) args.push('--allow-tcti', t);
+    for (const e of o.sandbox?.connect ?? []) args.push('--allow-connect', e);
+    if (o.sandbox?.off) args.push('--no-sandbox');
     const stderr = o.stderr ?? 'inherit';
     const execArgv = ['--disallow-code-generation-from-strings', ...(o.nodeFlags ?? [])];
     const entry = o.entry ?? defaultEntry();

@@ -49,6 +49,8 @@ export function openDatabase(dir: string, caller: string): Db {
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('trusted_schema = OFF');
+    // Sorts and temporary tables stay in memory: never in /tmp (the sandbox allows no file outside the store).
+    db.pragma('temp_store = MEMORY');
     db.exec('BEGIN EXCLUSIVE; COMMIT;'); // take the lock now, not at the first write
     db.exec(SCHEMA_SQL);
   } catch (e) {

@@ -5,6 +5,7 @@ import { KmsError, type SealerEnrolment } from '../api/index.js';
 import { Keystore } from '../keystore/keystore.js';
 import { MASTER_KEY_BYTES } from '../keystore/masterKeyShares.js';
 import { KMS_VERSION, type KmsContext } from '../kmsContext.js';
+import { recordEnrolledTctis } from '../sandbox/sandboxNeeds.js';
 import type { HandlerTable } from './handler.js';
 import { recoverMasterKey, sealerFor, sealShares, UNLOCK_SUBJECT, unlockNeeds } from './masterKeyRecovery.js';
 import { checkRollback, startRollbackCounter, stopRollbackCounter, type RollbackCheck } from './rollbackGuard.js';
@@ -67,6 +68,8 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
         ...(ks.state === 'locked' ? { failedAttempts: ks.throttle.read(UNLOCK_SUBJECT).failures, unlockNeeds: unlockNeeds(ctx, ks) } : {}),
         ...(retry > 0 ? { retryAfterMs: retry } : {}),
         ...(ctx.options.hardening ? { hardening: ctx.options.hardening } : {}),
+        ...(ctx.options.sandbox ? { sandbox: ctx.options.sandbox } : {}),
+        integrity: probe ? await ctx.integrity.refresh() : ctx.integrity.status,
         ...(ks.state === 'unlocked' ? { rollback: rollback.state === 'skipped' ? `skipped: ${rollback.reason}` : rollback.state } : {}),
       };
     },
@@ -76,11 +79,13 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       if (ks.state !== 'uninitialized') throw new KmsError('ALREADY_INITIALIZED', 'the keystore is initialized already');
       const policy = p.unlockPolicy ?? 'any';
       checkEnrolments(p.sealers, policy);
+      await ctx.integrity.assertIntact(); // no master key is made for an app whose files are not the release's
       const keystoreId = Keystore.newKeystoreId();
       const mk = randomFillSync(Buffer.alloc(MASTER_KEY_BYTES));
       try {
         const copies = await sealShares(ctx, mk, p.sealers, policy, { keystoreId, storeDir: ks.dir });
         ks.initialize(keystoreId, mk, copies, policy);
+        recordEnrolledTctis(ks.dir, copies);
       } finally {
         mk.fill(0);
       }
@@ -93,6 +98,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       const ks = ctx.keystore;
       if (ks.state === 'uninitialized') throw new KmsError('NOT_INITIALIZED', 'the keystore is not initialized; run init first');
       if (ks.state === 'unlocked') return { state: 'unlocked' as const, unlockedBy: [] };
+      await ctx.integrity.assertIntact(); // before any secret is tried or counted
       const { mk, by } = await recoverMasterKey(ctx, ks, { passphrase: p.passphrase, pin: p.pin });
       ks.unlockWith(mk);
       try {
@@ -109,12 +115,14 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       ks.assertUnlocked();
       const policy = p.unlockPolicy ?? ks.unlockPolicy;
       checkEnrolments(p.sealers, policy);
+      await ctx.integrity.assertIntact();
       // Re-authenticate: the master key is not kept in memory, and changing who can unlock is a guarded change.
       const { mk } = await recoverMasterKey(ctx, ks, { passphrase: p.passphrase, pin: p.pin });
       const old = ks.sealedCopies();
       try {
         const copies = await sealShares(ctx, mk, p.sealers, policy, { keystoreId: ks.keystoreId!, storeDir: ks.dir });
         ks.replaceSealers(copies, policy);
+        recordEnrolledTctis(ks.dir, copies);
       } finally {
         mk.fill(0);
       }

@@ -1,6 +1,8 @@
 // Hardening calls the KMS makes once at start. Each returns what the OS reports afterwards, so the caller can say
 // what holds instead of assuming it.
 #include <napi.h>
+
+#include "sandboxBinding.h"
 #include <cerrno>
 #include <cstring>
 #if defined(__linux__)
@@ -45,6 +47,8 @@ Napi::Value Dumpable(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("harden", Napi::Function::New(env, Harden));
   exports.Set("dumpable", Napi::Function::New(env, Dumpable));
+  exports.Set("sandbox", Napi::Function::New(env, Sandbox));
+  exports.Set("landlockAbi", Napi::Function::New(env, LandlockAbi));
   return exports;
 }
 
