@@ -50,7 +50,12 @@ export class AgentConnection {
       if (req.caller !== undefined) throw new KmsError('POLICY_DENIED', 'the agent names the caller; a request may not');
       if (!this.role) return this.send(resultResponse(req.id, this.hello(req)));
       this.agent.activity();
-      if (this.role === 'pkcs11') return this.send(resultResponse(req.id, await this.engine!.handle(req.method, req.params)));
+      if (this.role === 'pkcs11') {
+        const answer = await this.engine!.handle(req.method, req.params);
+        // $OWKMS_AGENT_TRACE: each p11 call's name and return value on stderr (never its parameters: PINs, data).
+        if (this.agent.trace) process.stderr.write(`owkms agent: ${req.method.slice(0, 32)} -> rv 0x${Number(answer.rv ?? 0).toString(16)}\n`);
+        return this.send(resultResponse(req.id, answer));
+      }
       this.send(resultResponse(req.id, await this.forwardCli(req)));
     } catch (e) {
       if (!this.role) this.helloFailed();

@@ -24,6 +24,8 @@ export interface AgentContext {
   readonly storeDir: string;
   readonly version: string;
   readonly tokens: SessionTokens;
+  /** Log each PKCS#11 call's name and return value on stderr ($OWKMS_AGENT_TRACE=1). */
+  readonly trace: boolean;
   kms(): ChannelClient;
   gate(peer: PeerCredentials): KmsGate;
   /** Ask the approver before a cli request on a guarded key, when the agent was told to (the desktop app). */

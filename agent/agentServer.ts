@@ -45,6 +45,7 @@ function exeOf(pid: number): string | undefined {
 export class AgentServer implements AgentContext {
   readonly tokens = new SessionTokens();
   readonly version = KMS_VERSION;
+  readonly trace = process.env.OWKMS_AGENT_TRACE === '1';
   private server: Server | undefined;
   private readonly connections = new Set<AgentConnection>();
   private lastActivity = Date.now();

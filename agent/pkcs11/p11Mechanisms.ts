@@ -1,4 +1,5 @@
 // The mechanisms the module offers, what each key family can do with them, and how each becomes a KMS call's options.
+// CKM_RSA_PKCS signs the caller's encoded input (its DigestInfo) with PKCS#1 v1.5 padding, as every token does.
 // Left out on purpose: CKM_RSA_PKCS_PSS over a caller's digest (node:crypto only signs PSS over a message), RSA
 // PKCS#1 v1.5 encryption (padding oracles), CKM_AES_KEY_WRAP (the wallet's wrap keys move key material, which the
 // pkcs11 caller may not), digests (the consumer's own library hashes faster), SHA-1 anywhere.
@@ -47,13 +48,16 @@ export const MECHANISMS: readonly MechSpec[] = [
 
 const OP_FLAG: Record<OpKind, number> = { sign: CKF.SIGN, verify: CKF.VERIFY, encrypt: CKF.ENCRYPT, decrypt: CKF.DECRYPT, derive: CKF.DERIVE };
 
-/** C_GetMechanismList / C_GetMechanismInfo. */
+/**
+ * C_GetMechanismList / C_GetMechanismInfo. CKF_HW: the operation runs in the token (the wallet's KMS process), not in
+ * the library loaded into the consumer (which only forwards); consumers such as pkcs11-tool --test look for it.
+ */
 export function mechanismInfo(): Array<{ type: number; min: number; max: number; flags: number }> {
   return MECHANISMS.map((m) => ({
     type: m.type,
     min: m.min,
     max: m.max,
-    flags: m.ops.reduce((f, op) => f | OP_FLAG[op], 0) | (m.families.includes('ec') ? EC_FLAGS : 0),
+    flags: m.ops.reduce<number>((f, op) => f | OP_FLAG[op], CKF.HW) | (m.families.includes('ec') ? EC_FLAGS : 0),
   }));
 }
 
@@ -142,7 +146,8 @@ export function planOperation(kind: OpKind, m: MechanismInput, key: P11Key): OpP
   }
 }
 
-/** RFC 8017 section 9.2 note 1: DigestInfo prefixes, to find the hash a CKM_RSA_PKCS input names. */
+/** RFC 8017 section 9.2 note 1: DigestInfo prefixes, to find the hash a CKM_RSA_PKCS input names (the KMS then checks
+ * the digest's length against it). */
 const DIGEST_INFO: ReadonlyArray<[Hash, string]> = [
   ['sha256', '3031300d060960864801650304020105000420'],
   ['sha384', '3041300d060960864801650304020205000430'],
@@ -165,7 +170,8 @@ export function signRequest(plan: OpPlan, data: Buffer): { data: Buffer; opts: R
       return { data: data.subarray(pre.length), opts: { scheme: 'pkcs1', hash, prehashed: true } };
     }
   }
-  return CKR.DATA_INVALID; // CKM_RSA_PKCS signs a SHA-256/384/512 DigestInfo only (no raw or MD5+SHA-1 input)
+  // Any other input (another hash's DigestInfo, TLS 1.1's MD5+SHA-1) is padded and signed as given, as PKCS#11 says.
+  return { data, opts: { scheme: 'pkcs1', prehashed: true } };
 }
 
 /** Output size of an operation for a given input size (an upper bound where the exact size is not known). */

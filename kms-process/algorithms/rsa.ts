@@ -66,6 +66,11 @@ interface SignPlan {
 function signPlan(id: RsaId, input: SignInput): SignPlan {
   rejectOption(id, 'context', input.context);
   if (input.format !== undefined) throw unsupported(`${id} signatures have one form; 'format' is not supported`);
+  if (input.prehashed && input.scheme === 'pkcs1' && input.hash === undefined) {
+    // PKCS#11 CKM_RSA_PKCS: the caller gives the whole encoded input (normally its DigestInfo), padded here.
+    if (input.data.length > Number(id.slice(4)) / 8 - 11) throw invalid(`${id} PKCS#1 v1.5 input is longer than ${Number(id.slice(4)) / 8 - 11} bytes`);
+    return { padding: constants.RSA_PKCS1_PADDING, hash: 'none', digestInfo: Buffer.from(input.data) };
+  }
   const hash = input.hash ?? 'sha256';
   const bytes = HASH_BYTES[hash];
   if (bytes === undefined) throw unsupported(`${id} does not support hash '${hash}'`);

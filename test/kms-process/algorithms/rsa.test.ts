@@ -47,6 +47,11 @@ describe('rsa-2048 spec: signatures', () => {
       expectKmsError(() => spec.sign!(priv, { data: digest.subarray(1), scheme: 'pkcs1', hash, prehashed: true }), 'INVALID_REQUEST');
       expect(n).toBe(digest.length);
     }
+    // No hash named: the data is the whole encoded input (PKCS#11 CKM_RSA_PKCS), at most k - 11 bytes.
+    const info = Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), createHash('sha256').update(msg).digest()]);
+    expect(spec.sign!(priv, { data: info, scheme: 'pkcs1', prehashed: true })).toEqual(new Uint8Array(sign('sha256', msg, nodePriv)));
+    expect(spec.verify!(pub, { data: info, signature: spec.sign!(priv, { data: info, scheme: 'pkcs1', prehashed: true }), scheme: 'pkcs1', prehashed: true })).toBe(true);
+    expectKmsError(() => spec.sign!(priv, { data: new Uint8Array(256 - 10), scheme: 'pkcs1', prehashed: true }), 'INVALID_REQUEST');
     // PSS over a digest is not offered (node:crypto always hashes the input itself).
     expectKmsError(() => spec.sign!(priv, { data: createHash('sha256').update(msg).digest(), scheme: 'pss', prehashed: true }), 'UNSUPPORTED');
   });
