@@ -2,7 +2,7 @@
 // UNIX socket (0600 in a 0700 folder; a named pipe on Windows, untested here). Every peer is checked with SO_PEERCRED
 // (same uid only) before a byte is read; `owkms` clients need a session token for `cli` rights; the PKCS#11 module
 // gets the narrow caller `pkcs11`. The wallet locks after `lockAfterMs` without a request.
-import { readlinkSync, rmSync, chmodSync, existsSync, lstatSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { KMS_VERSION } from '../kms-process/api/version.js';
 import { KmsError, type Caller, type MethodName, type Params, type Result } from '../kms-process/api/index.js';
@@ -27,8 +27,6 @@ export interface AgentServerOptions {
   approveCli?: boolean;
   /** The caller the agent's own calls use (idle lock): `cli` for owkms agent, `app` for the desktop app. */
   ownCaller?: Caller;
-  /** Tests only: a wider socket mode, to show that SO_PEERCRED alone refuses another user. */
-  socketMode?: number;
 }
 
 /** Methods whose `id` names a key the approver must hear about when approveCli is set. */
@@ -90,7 +88,6 @@ export class AgentServer implements AgentContext {
     } finally {
       if (process.platform !== 'win32') process.umask(oldMask);
     }
-    if (this.options.socketMode !== undefined) chmodSync(path, this.options.socketMode);
     this.server = server;
     if (this.options.lockAfterMs > 0) {
       this.idleTimer = setInterval(() => void this.lockIfIdle(), Math.min(this.options.lockAfterMs, 1000));
