@@ -41,6 +41,7 @@ export class AgentConnection {
   }
 
   private async onLine(line: string): Promise<void> {
+    if (this.helloFailures >= MAX_HELLO_FAILURES) return; // hanging up: lines already read get no answer
     const req = parseRequestText(line);
     if (isResponse(req)) {
       if (!this.role) this.helloFailed();
