@@ -1,7 +1,7 @@
 // Test helper: a real `owkms agent` (bin/owkms.js) over a temporary keystore, its socket in a temporary runtime
 // folder, and an owkms session to it (caller cli) for quick setup through the same socket.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { KeyInfo } from '../../kms-process/api/index.js';
@@ -41,6 +41,9 @@ export interface AgentOptions {
 
 /** Start `owkms agent --json` and read its first line: the socket and the session token. */
 export async function startAgent(opts: AgentOptions = {}): Promise<TestAgent> {
+  if (!existsSync(pkcs11ModulePath())) {
+    throw new Error(`the PKCS#11 module is not built (${pkcs11ModulePath()}): install the Debian packages libjson-c-dev and libpkcs11-helper1-dev, then run node native/install.mjs`);
+  }
   const dir = opts.dir ?? tempDir('owkms-agent-');
   const store = join(dir, 'store');
   const runtime = join(dir, 'run');
