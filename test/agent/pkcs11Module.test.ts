@@ -175,12 +175,12 @@ int main(int argc, char **argv) {
     p11.C_SignUpdate(s, msg.subarray(5));
     const pkcs1 = p11.C_SignFinal(s, Buffer.alloc(256));
     expect(verify('sha256', msg, spki(keys.rsa!), pkcs1)).toBe(true);
-    const pss = { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256, saltLen: 32 };
+    const pss: pkcs11js.RsaPSS = { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256, saltLen: 32 };
     p11.C_SignInit(s, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS_PSS, parameter: pss }, privateOf(s, keys.rsa!));
     const pssSig = p11.C_Sign(s, msg, Buffer.alloc(256));
     expect(verify('sha256', msg, { key: spki(keys.rsa!), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, pssSig)).toBe(true);
     // PSS parameters the KMS cannot honour are refused at init, not signed differently.
-    expect(rvOf(() => p11.C_SignInit(s, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS_PSS, parameter: { ...pss, saltLen: 20 } }, privateOf(s, keys.rsa!)))).toBe(pkcs11js.CKR_MECHANISM_PARAM_INVALID);
+    expect(rvOf(() => p11.C_SignInit(s, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS_PSS, parameter: { ...pss, saltLen: 20 } as pkcs11js.RsaPSS }, privateOf(s, keys.rsa!)))).toBe(pkcs11js.CKR_MECHANISM_PARAM_INVALID);
     // C_Verify through the KMS.
     p11.C_VerifyInit(s, { mechanism: pkcs11js.CKM_ECDSA_SHA256 }, privateOf(s, keys.p256!, pkcs11js.CKO_PUBLIC_KEY));
     expect(p11.C_Verify(s, msg, ec)).toBe(true);
@@ -196,11 +196,11 @@ int main(int argc, char **argv) {
     const s = session();
     const secret = Buffer.from('sealed for the wallet');
     const ct = publicEncrypt({ key: spki(keys.rsa!), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, secret);
-    const oaep = { type: pkcs11js.CK_PARAMS_RSA_OAEP, hashAlg: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256, source: 1 };
+    const oaep: pkcs11js.RsaOAEP = { type: pkcs11js.CK_PARAMS_RSA_OAEP, hashAlg: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256, source: 1 };
     p11.C_DecryptInit(s, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: oaep }, privateOf(s, keys.rsa!));
     expect(p11.C_Decrypt(s, ct, Buffer.alloc(256))).toEqual(secret);
     // SHA-1 OAEP is not offered.
-    expect(rvOf(() => p11.C_DecryptInit(s, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: { ...oaep, hashAlg: pkcs11js.CKM_SHA_1, mgf: pkcs11js.CKG_MGF1_SHA1 } }, privateOf(s, keys.rsa!)))).toBe(pkcs11js.CKR_MECHANISM_PARAM_INVALID);
+    expect(rvOf(() => p11.C_DecryptInit(s, { mechanism: pkcs11js.CKM_RSA_PKCS_OAEP, parameter: { ...oaep, hashAlg: pkcs11js.CKM_SHA_1, mgf: pkcs11js.CKG_MGF1_SHA1 } as pkcs11js.RsaOAEP }, privateOf(s, keys.rsa!)))).toBe(pkcs11js.CKR_MECHANISM_PARAM_INVALID);
     const aes = privateOf(s, keys.aes!, pkcs11js.CKO_SECRET_KEY);
     const gcm = { type: pkcs11js.CK_PARAMS_GCM, iv: Buffer.alloc(12, 7), ivBits: 96, aad: Buffer.from('header'), tagBits: 128 };
     p11.C_EncryptInit(s, { mechanism: pkcs11js.CKM_AES_GCM, parameter: gcm }, aes);
