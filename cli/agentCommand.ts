@@ -3,9 +3,9 @@
 // variables a shell needs (like ssh-agent): OWKMS_SOCKET, and OWKMS_SESSION, the token that gives owkms `cli` rights.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { KmsError } from '../kms-process/api/index.js';
+import { KmsError } from '../kms-process/api/errors.js';
 import { KmsHost } from '../kms-process/client/kmsHost.js';
-import { AgentServer } from '../agent/agentServer.js';
+import type { AgentServer } from '../agent/agentServer.js';
 import { defaultSocketPath, SOCKET_ENV } from '../agent/socketPath.js';
 import { readSecret, secretGiven, type SecretSource } from './secrets.js';
 import { terminalApprover } from './terminalApprover.js';
@@ -48,6 +48,8 @@ export async function runAgent(o: AgentCommandOptions): Promise<number> {
   const ms = lockAfterMs(o.lockAfter);
   const storeDir = resolve(o.storeDir);
   const socketPath = o.socket ?? process.env[SOCKET_ENV] ?? defaultSocketPath();
+  // Loaded here, not at owkms start: the server pulls in the protocol's schemas, which every other command skips.
+  const { AgentServer } = await import('../agent/agentServer.js');
   const host = await KmsHost.start({ storeDir, transport: 'ipc', callers: ['cli', 'pkcs11', 'app'], holder: 'owkms agent', stderr: 'inherit' });
   let server: AgentServer | undefined;
   try {

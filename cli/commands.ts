@@ -1,5 +1,8 @@
 // The owkms commands (DESIGN.md section 9): each maps its arguments and stdin to one KMS method's params.
-import { KmsError, MAX_DATA_BYTES, toB64u, type MethodName, type SealerEnrolment } from '../kms-process/api/index.js';
+import { toB64u } from '../kms-process/api/bytes.js';
+import { KmsError } from '../kms-process/api/errors.js';
+import { MAX_DATA_BYTES } from '../kms-process/api/limits.js';
+import type { MethodName, SealerEnrolment } from '../kms-process/api/index.js';
 import { callersOption, SERVICE_COMMANDS } from './serviceCommands.js';
 
 export interface Invocation {

@@ -1,7 +1,7 @@
 // owkms: the command line of the OpenWallet KMS (DESIGN.md section 9). It spawns the KMS entry as a child process,
 // speaks the protocol to it over stdio as caller `cli`, and prints the result.
 import { parseArgs } from 'node:util';
-import { KmsError } from '../kms-process/api/index.js';
+import { KmsError } from '../kms-process/api/errors.js';
 import { COMMANDS, findCommand, readStdin, type Command, type Invocation } from './commands.js';
 import type { ChannelClient } from '../kms-process/client/channelClient.js';
 import { printError, printResult } from './output.js';

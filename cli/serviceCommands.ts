@@ -1,7 +1,8 @@
 // owkms commands of the local key service (issue 16): the PKCS#11 module's PIN, opting keys in for it (--callers),
 // and locking or unlocking the wallet an agent holds. `agent` and `pkcs11 module-path` need no KMS and are run by
 // main.ts itself.
-import { CALLERS, KmsError, type Caller } from '../kms-process/api/index.js';
+import { CALLERS, type Caller } from '../kms-process/api/callers.js';
+import { KmsError } from '../kms-process/api/errors.js';
 import type { Command, Invocation } from './commands.js';
 import { readSecret } from './secrets.js';
 

@@ -2,7 +2,7 @@
 // no KMS to spawn, no Argon2 per call), else to a KMS of its own. $OWKMS_NO_AGENT=1 forces the latter.
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
-import { KmsError } from '../kms-process/api/index.js';
+import { KmsError } from '../kms-process/api/errors.js';
 import { ChannelClient } from '../kms-process/client/channelClient.js';
 import { KmsHost } from '../kms-process/client/kmsHost.js';
 import { streamPort } from '../kms-process/client/lineStreamPort.js';
