@@ -79,6 +79,7 @@ export async function runAgent(o: AgentCommandOptions): Promise<number> {
     process.once('SIGINT', () => void stop(0));
     process.once('SIGTERM', () => void stop(0));
     host.onExit(() => {
+      if (stopping) return;
       process.stderr.write('owkms agent: the KMS process ended; stopping\n');
       void stop(1);
     });
