@@ -3,7 +3,7 @@
 import { lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { KmsError } from '../kms-process/api/index.js';
+import { KmsError } from '../kms-process/api/errors.js';
 
 export const SOCKET_ENV = 'OWKMS_SOCKET';
 /** The session token that gives an owkms client `cli` rights over the agent (see README: the agent's threat model). */
