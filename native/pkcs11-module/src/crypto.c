@@ -121,11 +121,12 @@ static CK_RV op_step(const char *op, const char *step, CK_SESSION_HANDLE session
       CK_BYTE *bytes;
       CK_ULONG n;
       rv = owk_get_hex(res, "out", &bytes, &n);
+      if (rv == CKR_OK && n > *out_len) rv = CKR_DEVICE_ERROR; /* never past the caller's buffer, whatever the agent says */
       if (rv == CKR_OK) {
         memcpy(out, bytes, n);
-        free(bytes);
         len = n;
       }
+      free(bytes);
     }
     *out_len = len;
   }
