@@ -110,6 +110,26 @@ describe('owkms sessions with a running agent', () => {
     }
   });
 
+  it('the service commands: pkcs11 set-pin, keys generate / update --callers, pkcs11 module-path, lock and unlock', async () => {
+    const run = (args: string[], extra: Record<string, string> = {}, stdin?: string) => owkms(['--json', ...args], { env: { ...agent.env, ...extra }, ...(stdin ? { stdin } : {}) });
+    const pin = await run(['pkcs11', 'set-pin'], { OWKMS_PKCS11_PIN: '8642' });
+    expect(jsonOut(pin)).toMatchObject({ set: true, retriesLeft: 5 });
+    const made = jsonOut<KeyInfo>(await run(['keys', 'generate', '--alg', 'p256', '--label', 'opted', '--callers', 'cli,pkcs11']));
+    expect(made.callers).toEqual(['cli', 'pkcs11']);
+    const updated = jsonOut<KeyInfo>(await run(['keys', 'update', made.id, '--callers', 'cli']));
+    expect(updated.callers).toEqual(['cli']);
+    const bad = await run(['keys', 'generate', '--alg', 'p256', '--callers', 'cli,root']);
+    expect(bad.code).toBe(1);
+    expect(jsonOut<{ error: { kind: string } }>(bad).error.kind).toBe('INVALID_REQUEST');
+    const path = jsonOut<{ path: string }>(await run(['pkcs11', 'module-path']));
+    expect(path.path).toBe(agent.modulePath);
+    expect(jsonOut(await run(['lock']))).toEqual({ state: 'locked' });
+    expect(jsonOut<{ state: string }>(await run(['status'])).state).toBe('locked');
+    const refused = await owkms(['--json', 'unlock'], { env: agent.env, detached: true });
+    expect(refused.code).toBe(1); // no passphrase given and no terminal to ask on
+    expect(jsonOut<{ state: string }>(await run(['unlock'], { OWKMS_PASSPHRASE: 'correct horse battery staple' })).state).toBe('unlocked');
+  });
+
   it('a client for another keystore does not use the agent: it runs a KMS of its own', async () => {
     const other = join(agent.dir, 'other-store');
     const r = await owkms(['--json', 'status'], { env: { ...agent.env, OWKMS_STORE: other } });
