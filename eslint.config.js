@@ -9,7 +9,7 @@ function boundary(files, patterns, message) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'native/tpm2/build/**', 'bench/out/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'native/*/build/**', 'bench/out/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -21,7 +21,10 @@ export default tseslint.config(
     'the renderer is untrusted: it imports only the wallet API types (kms-process/api)'),
   boundary(['main/**', 'cli/**'], [...KMS_INTERNALS, '**/renderer/**'],
     'main and cli reach the KMS only through kms-process/api and kms-process/client'),
-  boundary(['kms-process/**'], ['**/main/**', '**/renderer/**', '**/cli/**', 'electron'],
+  // The local key service: owkms agent and the desktop app's main both run it, so it may use no more than they may.
+  boundary(['agent/**'], [...KMS_INTERNALS, '**/renderer/**', '**/main/**', '**/cli/**', 'electron'],
+    'the agent reaches the KMS only through kms-process/api and kms-process/client (main and cli both import it)'),
+  boundary(['kms-process/**'], ['**/main/**', '**/renderer/**', '**/cli/**', '**/agent/**', 'electron'],
     'the KMS does not import the app, the UI or the CLI (and loads electron only through process.parentPort)'),
   boundary(['kms-process/api/**'], ['**/kms-process/*', '!**/kms-process/api', 'node:*', 'better-sqlite3', 'pkcs11js'],
     'the protocol contract is imported by the renderer: it depends on nothing but itself and zod'),

@@ -1,5 +1,9 @@
 // The owkms commands (DESIGN.md section 9): each maps its arguments and stdin to one KMS method's params.
-import { KmsError, MAX_DATA_BYTES, toB64u, type MethodName, type SealerEnrolment } from '../kms-process/api/index.js';
+import { toB64u } from '../kms-process/api/bytes.js';
+import { KmsError } from '../kms-process/api/errors.js';
+import { MAX_DATA_BYTES } from '../kms-process/api/limits.js';
+import type { MethodName, SealerEnrolment } from '../kms-process/api/index.js';
+import { callersOption, SERVICE_COMMANDS } from './serviceCommands.js';
 
 export interface Invocation {
   positionals: string[];
@@ -69,7 +73,7 @@ export const COMMANDS: readonly Command[] = [
   { name: 'init', usage: 'init --seal passphrase|keychain|tpm|pkcs11:TOKEN [--seal ...] [--unlock-policy any|all] [--tcti T]', method: 'kms.init', options: ['seal', 'unlock-policy', 'tcti'], args: 0, unlock: false,
     params: async (inv) => defined({ sealers: await sealers(inv), unlockPolicy: str(inv, 'unlock-policy') }) },
   { name: 'status', usage: 'status', method: 'kms.status', options: [], args: 0, unlock: false, params: async () => ({}) },
-  { name: 'keys generate', usage: 'keys generate --alg ALG [--label L] [--provider software|pkcs11:SERIAL] [--exportable] [--approval] [--words 12|24] (hd-seed; BIP39 passphrase from $OWKMS_BIP39_PASSPHRASE)', method: 'keys.generate', options: ['alg', 'label', 'provider', 'exportable', 'approval', 'words'], args: 0, unlock: true,
+  { name: 'keys generate', usage: 'keys generate --alg ALG [--label L] [--provider software|pkcs11:SERIAL] [--exportable] [--approval] [--callers app,pkcs11] [--words 12|24] (hd-seed; BIP39 passphrase from $OWKMS_BIP39_PASSPHRASE)', method: 'keys.generate', options: ['alg', 'label', 'provider', 'exportable', 'approval', 'words', 'callers'], args: 0, unlock: true,
     token: (inv) => ({ provider: str(inv, 'provider') }),
     params: async (inv) => defined({
       algorithm: required(inv, 'alg'),
@@ -77,6 +81,7 @@ export const COMMANDS: readonly Command[] = [
       provider: str(inv, 'provider'),
       exportable: inv.options.exportable === true,
       requiresApproval: inv.options.approval === true,
+      callers: callersOption(inv),
       words: str(inv, 'words') === undefined ? undefined : Number(str(inv, 'words')),
       bip39Passphrase: process.env.OWKMS_BIP39_PASSPHRASE,
     }) },
@@ -161,6 +166,7 @@ export const COMMANDS: readonly Command[] = [
   { name: 'audit list', usage: 'audit list [--limit N] [--cursor C]', method: 'audit.list', options: ['limit', 'cursor'], args: 0, unlock: true,
     params: async (inv) => defined({ limit: str(inv, 'limit') === undefined ? undefined : Number(str(inv, 'limit')), cursor: str(inv, 'cursor') }) },
   { name: 'audit verify', usage: 'audit verify', method: 'audit.verify', options: [], args: 0, unlock: true, params: async () => ({}) },
+  ...SERVICE_COMMANDS,
 ];
 
 /** Find the command named by the leading positionals (longest match). */

@@ -1,14 +1,17 @@
 // owkms: the command line of the OpenWallet KMS (DESIGN.md section 9). It spawns the KMS entry as a child process,
 // speaks the protocol to it over stdio as caller `cli`, and prints the result.
 import { parseArgs } from 'node:util';
-import { KmsError } from '../kms-process/api/index.js';
-import { KmsHost } from '../kms-process/client/kmsHost.js';
+import { KmsError } from '../kms-process/api/errors.js';
 import { COMMANDS, findCommand, readStdin, type Command, type Invocation } from './commands.js';
 import type { ChannelClient } from '../kms-process/client/channelClient.js';
 import { printError, printResult } from './output.js';
 import { runRpc } from './rpc.js';
 import { readSecret, secretGiven, type SecretSource } from './secrets.js';
 import { defaultStoreDir } from './storePath.js';
+import { runAgent } from './agentCommand.js';
+import { pkcs11ModulePath } from './pkcs11ModulePath.js';
+import { SERVICE_USAGE } from './serviceCommands.js';
+import { openKms } from './session.js';
 
 const GLOBAL = ['store', 'json', 'passphrase-file', 'pin-file', 'help'];
 
@@ -53,6 +56,9 @@ const OPTIONS = {
   wrapped: { type: 'string' },
   ciphertext: { type: 'string' },
   'key-version': { type: 'string' },
+  socket: { type: 'string' },
+  'lock-after': { type: 'string' },
+  callers: { type: 'string' },
 } as const;
 
 export function usage(): string {
@@ -66,6 +72,9 @@ export function usage(): string {
     'commands:',
     ...COMMANDS.map((c) => `  ${c.usage}`),
     '  rpc                      JSON-RPC 2.0 lines on stdin, answers on stdout (caller cli)',
+    ...SERVICE_USAGE.map((u) => `  ${u}`),
+    '',
+    'With an agent running for the same keystore ($OWKMS_SOCKET, $OWKMS_SESSION), commands go to it instead of a KMS of their own.',
   ].join('\n');
 }
 
@@ -144,6 +153,32 @@ async function run(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const json = values.json === true;
+  // The local service's own commands (issue 16): no KMS of this process behind them.
+  const serviceCommand = positionals[0] === 'agent' ? 'agent' : positionals.join(' ') === 'pkcs11 module-path' ? 'module-path' : undefined;
+  if (serviceCommand) {
+    const allowed = new Set([...GLOBAL, ...(serviceCommand === 'agent' ? ['socket', 'lock-after'] : [])]);
+    for (const k of Object.keys(values)) if (!allowed.has(k)) throw new UsageError(`${positionals.join(' ')} does not take --${k}`);
+    if (serviceCommand === 'agent' && positionals.length !== 1) throw new UsageError(`usage: owkms ${SERVICE_USAGE[0]}`);
+  }
+  if (serviceCommand === 'module-path') {
+    process.stdout.write((json ? JSON.stringify({ path: pkcs11ModulePath() }) : pkcs11ModulePath()) + '\n');
+    return 0;
+  }
+  if (serviceCommand === 'agent') {
+    try {
+      return await runAgent({
+        storeDir: values.store ?? defaultStoreDir(),
+        socket: values.socket,
+        lockAfter: values['lock-after'],
+        json,
+        passphrase: { env: 'OWKMS_PASSPHRASE', file: values['passphrase-file'], what: 'Passphrase' },
+        pin: { env: 'OWKMS_PIN', file: values['pin-file'], what: 'PIN' },
+      });
+    } catch (e) {
+      printError(e instanceof KmsError ? e : new KmsError('INTERNAL', 'unexpected failure in owkms agent'), json);
+      return 1;
+    }
+  }
   const isRpc = positionals[0] === 'rpc';
   const found = isRpc ? undefined : findCommand(positionals);
   if (!isRpc && !found) throw new UsageError(`unknown command '${positionals.slice(0, 2).join(' ')}'`);
@@ -159,9 +194,10 @@ async function run(argv: string[]): Promise<number> {
   const storeDir = values.store ?? defaultStoreDir();
   // A TPM named by --tcti must be reachable through the KMS's sandbox in this run (later runs find it in the store).
   const sandbox = typeof values.tcti === 'string' ? { tctis: [values.tcti] } : undefined;
-  const host = await KmsHost.start({ storeDir, transport: 'stdio', callers: ['cli'], holder: 'owkms cli', stderr: 'inherit', ...(sandbox ? { sandbox } : {}) });
+  // A running agent for this keystore (a session), else a KMS of this process (one-shot).
+  const kms = await openKms(storeDir, sandbox);
   try {
-    const client = host.client;
+    const client = kms.client;
     const used: { passphrase?: string; pin?: string } = {};
     // rpc reads the protocol from stdin, so it only unlocks with secrets given without asking.
     const needsUnlock = isRpc ? secretGiven(passphraseSrc) || secretGiven(pinSrc) : found!.command.unlock;
@@ -177,7 +213,7 @@ async function run(argv: string[]): Promise<number> {
       }
     }
     if (isRpc) {
-      await runRpc(host);
+      await runRpc(client);
       return 0;
     }
     const inv: Invocation = {
@@ -197,7 +233,7 @@ async function run(argv: string[]): Promise<number> {
     printError(e instanceof KmsError ? e : new KmsError('INTERNAL', 'unexpected failure in owkms'), json);
     return 1;
   } finally {
-    await host.stop();
+    await kms.close();
   }
 }
 

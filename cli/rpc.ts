@@ -1,10 +1,9 @@
 // `owkms rpc`: JSON-RPC 2.0 lines from stdin to the KMS and its answers to stdout, caller `cli`, until stdin closes.
 // Lines go to the KMS as they are (it validates them); answers come back with the sender's own ids.
-import type { KmsHost } from '../kms-process/client/kmsHost.js';
+import type { ChannelClient } from '../kms-process/client/channelClient.js';
 import { lineSplitter } from '../kms-process/client/lineStreamPort.js';
 
-export async function runRpc(host: KmsHost): Promise<void> {
-  const client = host.client;
+export async function runRpc(client: ChannelClient): Promise<void> {
   await new Promise<void>((resolve) => {
     let inFlight = 0;
     let ended = false;

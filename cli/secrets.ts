@@ -2,7 +2,7 @@
 // Never from an argument (arguments are visible to every user through the process list).
 import { openSync, readFileSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
-import { KmsError } from '../kms-process/api/index.js';
+import { KmsError } from '../kms-process/api/errors.js';
 
 export interface SecretSource {
   env: string;

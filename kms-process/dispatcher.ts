@@ -25,9 +25,10 @@ import type { Call, Handler, HandlerTable } from './services/handler.js';
 import { keysHandlers } from './services/keysService.js';
 import { lifecycleHandlers } from './services/lifecycleService.js';
 import { tokensHandlers } from './services/tokensService.js';
+import { pkcs11PinHandlers } from './services/pkcs11PinService.js';
 
 /** Methods whose calls are not audited: reading the state is not an operation on keys. */
-const UNAUDITED: ReadonlySet<string> = new Set(['kms.status', 'audit.list', 'audit.verify', 'tokens.list']);
+const UNAUDITED: ReadonlySet<string> = new Set(['kms.status', 'audit.list', 'audit.verify', 'tokens.list', 'pkcs11.pinStatus']);
 
 function firstIssuePath(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): { path: string; message: string } {
   const i = issues[0];
@@ -51,6 +52,7 @@ export class Dispatcher {
       ...hdHandlers(ctx),
       ...auditHandlers(ctx),
       ...tokensHandlers(ctx),
+      ...pkcs11PinHandlers(ctx),
       ...extra,
     };
   }

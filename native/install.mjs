@@ -1,5 +1,7 @@
-// The package's install step for its native addons: native/harden (no dependencies) and native/tpm2 (needs the
-// tpm2-tss headers; where they are missing, install still succeeds and the TPM sealer reports itself unavailable).
+// The package's install step for its native parts: native/harden and native/peercred (no dependencies), native/tpm2
+// (needs the tpm2-tss headers; where they are missing, install still succeeds and the TPM sealer reports itself
+// unavailable), and native/pkcs11-module (a C shared library other programs load; needs json-c and a PKCS#11 3.0
+// header, see native/pkcs11-module/Makefile).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -39,6 +41,18 @@ function skip(name, reason, required) {
 }
 
 build('harden', false);
+// The agent refuses every connection without it (it cannot tell who the peer is): CI requires it.
+build('peercred', Boolean(process.env.OWKMS_REQUIRE_AGENT));
+buildPkcs11Module(Boolean(process.env.OWKMS_REQUIRE_AGENT));
+
+/** The PKCS#11 module is plain C built with make (no Node headers): warnings as errors, only C_* symbols exported. */
+function buildPkcs11Module(required) {
+  if (process.platform === 'win32') return skip('pkcs11-module', 'not built on Windows by this script (the named-pipe code path is untested)', false);
+  console.log('[pkcs11-module] building the PKCS#11 module');
+  const r = spawnSync('make', ['-C', join(here, 'pkcs11-module')], { stdio: 'inherit' });
+  if (r.error) return skip('pkcs11-module', 'make not found', required);
+  if (r.status !== 0) skip('pkcs11-module', `make failed (exit ${r.status ?? r.signal}; Debian: apt install libjson-c-dev libpkcs11-helper1-dev pkg-config)`, required);
+}
 
 const requireTpm = Boolean(process.env.OWKMS_REQUIRE_TPM2);
 if (process.env.OWKMS_SKIP_TPM2_BUILD) skip('tpm2', 'OWKMS_SKIP_TPM2_BUILD is set; the TPM sealer will be unavailable', false);

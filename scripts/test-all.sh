@@ -11,7 +11,11 @@ PACKAGES=(
   softhsm2 opensc ykcs11               # PKCS#11 modules: a software token, OpenSC, Yubico's PIV module
   swtpm swtpm-tools tpm2-tools         # TPM 2.0 simulator and tools
   gnome-keyring dbus libsecret-tools   # the Secret Service, in a private D-Bus session
-  openssl                              # an independent Ed25519 verifier for the signed release manifest
+  libjson-c-dev libpkcs11-helper1-dev  # the PKCS#11 module: json-c, and a PKCS#11 3.0 header (p11-kit's is 2.40 in Debian 12)
+  openssl libengine-pkcs11-openssl     # OpenSSL: the independent Ed25519 verifier of the release manifest, and a consumer of the module through its pkcs11 engine (libp11)
+  gnutls-bin                           # p11tool
+  openssh-client openssh-server        # ssh-keygen -D, ssh -I, and an sshd on loopback
+  util-linux                           # setpriv: a process of another user (nobody) at the agent's socket
 )
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
@@ -22,8 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The TPM addon must build here (OWKMS_REQUIRE_TPM2): a silent fallback would hide a broken build.
-OWKMS_REQUIRE_TPM2=1 npm ci --no-audit --no-fund
+# The TPM addon, the peer-credentials addon and the PKCS#11 module must build here (OWKMS_REQUIRE_TPM2,
+# OWKMS_REQUIRE_AGENT): a silent fallback would hide a broken build.
+OWKMS_REQUIRE_TPM2=1 OWKMS_REQUIRE_AGENT=1 npm ci --no-audit --no-fund
 npm run typecheck
 npm run lint
 mkdir -p .vitest-tmp

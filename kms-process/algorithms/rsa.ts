@@ -39,6 +39,7 @@ import {
   unsupported,
   verifyOrFalse,
 } from './specChecks.js';
+import { digestInfo, signDigestInfo, verifyDigestInfo } from './rsaDigestInfo.js';
 
 export type RsaId = 'rsa-2048' | 'rsa-3072' | 'rsa-4096';
 
@@ -58,16 +59,27 @@ interface SignPlan {
   padding: number;
   hash: string;
   saltLength?: number;
+  /** PKCS#1 v1.5 over a caller's digest: the DigestInfo to pad and sign. */
+  digestInfo?: Buffer;
 }
 
 function signPlan(id: RsaId, input: SignInput): SignPlan {
   rejectOption(id, 'context', input.context);
-  if (input.prehashed) throw unsupported(`${id} signs messages; 'prehashed' is not supported`);
   if (input.format !== undefined) throw unsupported(`${id} signatures have one form; 'format' is not supported`);
+  if (input.prehashed && input.scheme === 'pkcs1' && input.hash === undefined) {
+    // PKCS#11 CKM_RSA_PKCS: the caller gives the whole encoded input (normally its DigestInfo), padded here.
+    if (input.data.length > Number(id.slice(4)) / 8 - 11) throw invalid(`${id} PKCS#1 v1.5 input is longer than ${Number(id.slice(4)) / 8 - 11} bytes`);
+    return { padding: constants.RSA_PKCS1_PADDING, hash: 'none', digestInfo: Buffer.from(input.data) };
+  }
   const hash = input.hash ?? 'sha256';
   const bytes = HASH_BYTES[hash];
   if (bytes === undefined) throw unsupported(`${id} does not support hash '${hash}'`);
   const scheme = input.scheme ?? 'pss';
+  if (input.prehashed) {
+    // node:crypto has no PSS over a given digest; PKCS#1 v1.5 needs only the DigestInfo (rsaDigestInfo.ts).
+    if (scheme !== 'pkcs1') throw unsupported(`${id} signs a prehashed digest with 'pkcs1' only`);
+    return { padding: constants.RSA_PKCS1_PADDING, hash, digestInfo: digestInfo(hash, input.data, bytes) };
+  }
   if (scheme === 'pss') return { padding: constants.RSA_PKCS1_PSS_PADDING, hash, saltLength: bytes };
   if (scheme === 'pkcs1') return { padding: constants.RSA_PKCS1_PADDING, hash };
   throw unsupported(`${id} signs with 'pss' or 'pkcs1'`);
@@ -196,11 +208,13 @@ export function createRsaSpec(id: RsaId): AlgorithmSpec<RsaPrivateKey, RsaPublic
 
     sign(key: RsaPrivateKey, input: SignInput): Uint8Array {
       const p = signPlan(id, input);
+      if (p.digestInfo) return signDigestInfo(key.priv, p.digestInfo);
       return new Uint8Array(nodeSign(p.hash, input.data, { key: key.priv, padding: p.padding, saltLength: p.saltLength }));
     },
 
     signAsync(key: RsaPrivateKey, input: SignInput): Promise<Uint8Array> {
       const p = signPlan(id, input);
+      if (p.digestInfo) return Promise.resolve(signDigestInfo(key.priv, p.digestInfo));
       return nodeSignAsync(p.hash, input.data, { key: key.priv, padding: p.padding, saltLength: p.saltLength });
     },
 
@@ -208,6 +222,7 @@ export function createRsaSpec(id: RsaId): AlgorithmSpec<RsaPrivateKey, RsaPublic
     verify(key: RsaPublicKey, input: VerifyInput): boolean {
       const p = signPlan(id, input);
       if (input.signature.length !== bits / 8) return false;
+      if (p.digestInfo) return verifyDigestInfo(key.pub, p.digestInfo, input.signature);
       return verifyOrFalse(() =>
         nodeVerify(p.hash, input.data, { key: key.pub, padding: p.padding, saltLength: p.saltLength }, input.signature),
       );

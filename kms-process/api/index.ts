@@ -9,3 +9,4 @@ export * from './channelProtocol.js';
 export * from './outbox.js';
 export { sealerKind, sealerEnrolment, type SealerEnrolment, type SealerKind, type SandboxStatus, type IntegrityStatus } from './kmsMethods.js';
 export { auditEntry, type AuditEntry } from './auditMethods.js';
+export { PKCS11_PIN_MIN, PKCS11_PIN_MAX } from './pkcs11Methods.js';

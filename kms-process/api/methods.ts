@@ -5,6 +5,7 @@ import { batchMethods } from './batchMethods.js';
 import { cryptoMethods } from './cryptoMethods.js';
 import { keysMethods } from './keysMethods.js';
 import { kmsMethods } from './kmsMethods.js';
+import { pkcs11Methods } from './pkcs11Methods.js';
 import { tokensMethods } from './tokensMethods.js';
 
 export const METHODS = {
@@ -14,6 +15,7 @@ export const METHODS = {
   ...batchMethods,
   ...auditMethods,
   ...tokensMethods,
+  ...pkcs11Methods,
 } as const;
 
 export type MethodName = keyof typeof METHODS;

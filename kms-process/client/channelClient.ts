@@ -1,20 +1,12 @@
 // The parent side of the channel: one call in, one promise out; request ids, per-request timeouts, typed errors
 // rebuilt from the wire, and every pending call failed when the port closes.
-import {
-  Outbox,
-  errorResponse,
-  isResponse,
-  parseRequestText,
-  errorFromResponse,
-  HELLO_METHOD,
-  KmsError,
-  type Caller,
-  type HelloResult,
-  type MethodName,
-  type Params,
-  type Port,
-  type Result,
-} from '../api/index.js';
+// Zod-free parts of the contract only: owkms sessions start this client in a fresh process, and loading the schemas
+// would cost more than the call itself.
+import { HELLO_METHOD, type HelloResult, type Port } from '../api/channelProtocol.js';
+import { KmsError } from '../api/errors.js';
+import { Outbox } from '../api/outbox.js';
+import { errorFromResponse, errorResponse, isResponse, parseRequestText } from '../api/rpc.js';
+import type { Caller, MethodName, Params, Result } from '../api/index.js';
 
 interface Pending {
   resolve: (v: unknown) => void;

@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHANNEL_TOKEN_ENV, KmsError, type Caller, type HelloResult } from '../api/index.js';
+import { CHANNEL_TOKEN_ENV, type HelloResult } from '../api/channelProtocol.js';
+import type { Caller } from '../api/callers.js';
+import { KmsError } from '../api/errors.js';
 import { ChannelClient } from './channelClient.js';
 import { forkPort, stdioPort } from './childPorts.js';
 

@@ -65,6 +65,13 @@ export class Keystore {
     this.derived();
   }
 
+  /** A metadata value, after checking the MAC over all metadata (for values read long after unlock). */
+  authenticatedMeta(k: string): string | undefined {
+    const dk = this.derived();
+    guarded(() => this.meta.verify(dk));
+    return this.meta.get(k);
+  }
+
   /** Key records; only while unlocked. */
   get keys(): KeyTable {
     this.derived();

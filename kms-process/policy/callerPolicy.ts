@@ -52,7 +52,27 @@ const REST: ReadonlySet<string> = new Set<MethodName>([
   'crypto.batch',
 ]);
 
-const ALLOWLIST: Record<Caller, ReadonlySet<string>> = { ui: UI, app: EVERYTHING, cli: EVERYTHING, test: EVERYTHING, rest: REST };
+/**
+ * The PKCS#11 module, through the agent (which names this caller; the module cannot). Other programs load the module,
+ * so it only uses keys: no key management, no import, no export, no wrap or unwrap (moving key material), no new
+ * stored keys (crypto.agree is called with `raw` by the agent; the KMS still refuses raw secrets to keys without
+ * allowRawAgreement, and storing a derived key would need keys to be created). Its own PIN is checked here too.
+ */
+const PKCS11: ReadonlySet<string> = new Set<string>([
+  'kms.status',
+  'keys.list',
+  'keys.get',
+  'crypto.sign',
+  'crypto.verify',
+  'crypto.encrypt',
+  'crypto.decrypt',
+  'crypto.agree',
+  'crypto.random',
+  'pkcs11.login',
+  'pkcs11.pinStatus',
+]);
+
+const ALLOWLIST: Record<Caller, ReadonlySet<string>> = { ui: UI, app: EVERYTHING, cli: EVERYTHING, test: EVERYTHING, rest: REST, pkcs11: PKCS11 };
 
 /** Add methods that later namespaces register (tokens.*, ...) to callers that may use them. */
 export function allowMethods(callers: readonly Caller[], methods: readonly string[]): void {

@@ -6,8 +6,20 @@ import type { KeyPolicy, KeyRecord } from '../keystore/keyTable.js';
 /** Callers that speak for a person at the machine: the CLI (its own terminal) and main's trusted prompt. */
 const CONFIRMING_CALLERS: ReadonlySet<Caller> = new Set(['app', 'cli', 'test']);
 
+/**
+ * Callers that see only the keys that name them: a key without a callers list admits every other caller, but the
+ * PKCS#11 module (loaded by other programs) gets a key only when the user opted it in (`--callers ...,pkcs11`).
+ */
+const OPT_IN_CALLERS: ReadonlySet<Caller> = new Set(['pkcs11']);
+
+/** Whether `caller` may see `key` at all (keys.list, keys.get) and use it. */
+export function keyAdmits(key: Pick<KeyRecord, 'policy'>, caller: Caller): boolean {
+  if (key.policy.callers) return key.policy.callers.includes(caller);
+  return !OPT_IN_CALLERS.has(caller);
+}
+
 export function authorizeKeyUse(key: KeyRecord, op: Operation, caller: Caller): void {
-  if (key.policy.callers && !key.policy.callers.includes(caller)) {
+  if (!keyAdmits(key, caller)) {
     throw new KmsError('POLICY_DENIED', `this key does not admit caller '${caller}'`);
   }
   if (!key.policy.purposes.includes(op)) {
@@ -25,7 +37,7 @@ export function authorizeKeyUse(key: KeyRecord, op: Operation, caller: Caller): 
  * it admits, and a trusted prompt for guarded keys.
  */
 export function authorizeKeyAdmin(key: KeyRecord, caller: Caller): void {
-  if (key.policy.callers && !key.policy.callers.includes(caller)) {
+  if (!keyAdmits(key, caller)) {
     throw new KmsError('POLICY_DENIED', `this key does not admit caller '${caller}'`);
   }
   if (key.policy.requiresApproval && !CONFIRMING_CALLERS.has(caller)) {

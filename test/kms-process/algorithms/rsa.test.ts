@@ -1,6 +1,6 @@
 // RSA specs: PSS / PKCS#1 v1.5 signatures and OAEP encryption / key wrap cross-checked with node:crypto directly,
 // Wycheproof rsa_signature_2048_sha256 (PKCS#1 v1.5) and rsa_oaep_2048_sha256_mgf1sha256, formats, bad input.
-import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, sign, verify } from 'node:crypto';
+import { constants, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Jwk } from '../../../kms-process/api/common.js';
 import { rsa2048Spec as spec, rsa3072Spec, rsa4096Spec } from '../../../kms-process/algorithms/rsa.js';
@@ -35,6 +35,25 @@ describe('rsa-2048 spec: signatures', () => {
     expect(spec.verify!(pub, { data: msg, signature: sig, scheme: 'pkcs1' })).toBe(true);
     expect(spec.verify!(pub, { data: msg, signature: sig })).toBe(false); // not a PSS signature
     expect(spec.verify!(pub, { data: msg, signature: sig.subarray(1), scheme: 'pkcs1' })).toBe(false);
+  });
+
+  it("PKCS#1 v1.5 over a prehashed digest (PKCS#11 CKM_RSA_PKCS) equals node:crypto's signature over the message", () => {
+    for (const [hash, n] of [['sha256', 32], ['sha384', 48], ['sha512', 64]] as const) {
+      const digest = createHash(hash).update(msg).digest();
+      const sig = spec.sign!(priv, { data: digest, scheme: 'pkcs1', hash, prehashed: true });
+      expect(sig).toEqual(new Uint8Array(sign(hash, msg, nodePriv)));
+      expect(spec.verify!(pub, { data: digest, signature: sig, scheme: 'pkcs1', hash, prehashed: true })).toBe(true);
+      expect(spec.verify!(pub, { data: createHash(hash).update('other').digest(), signature: sig, scheme: 'pkcs1', hash, prehashed: true })).toBe(false);
+      expectKmsError(() => spec.sign!(priv, { data: digest.subarray(1), scheme: 'pkcs1', hash, prehashed: true }), 'INVALID_REQUEST');
+      expect(n).toBe(digest.length);
+    }
+    // No hash named: the data is the whole encoded input (PKCS#11 CKM_RSA_PKCS), at most k - 11 bytes.
+    const info = Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), createHash('sha256').update(msg).digest()]);
+    expect(spec.sign!(priv, { data: info, scheme: 'pkcs1', prehashed: true })).toEqual(new Uint8Array(sign('sha256', msg, nodePriv)));
+    expect(spec.verify!(pub, { data: info, signature: spec.sign!(priv, { data: info, scheme: 'pkcs1', prehashed: true }), scheme: 'pkcs1', prehashed: true })).toBe(true);
+    expectKmsError(() => spec.sign!(priv, { data: new Uint8Array(256 - 10), scheme: 'pkcs1', prehashed: true }), 'INVALID_REQUEST');
+    // PSS over a digest is not offered (node:crypto always hashes the input itself).
+    expectKmsError(() => spec.sign!(priv, { data: createHash('sha256').update(msg).digest(), scheme: 'pss', prehashed: true }), 'UNSUPPORTED');
   });
 
   it('rejects options it does not offer', () => {

@@ -1,0 +1,37 @@
+// What a connection needs from the agent: the KMS client, the session tokens, the approver, the lock state.
+import type { MethodName, Params, Result } from '../kms-process/api/index.js';
+import type { ChannelClient } from '../kms-process/client/channelClient.js';
+import type { PeerCredentials } from '../native/peercred/index.js';
+import type { AgentConnection } from './agentConnection.js';
+import type { SessionTokens } from './sessionTokens.js';
+
+/** What a guarded operation is, for the approval prompt. */
+export interface GuardedUse {
+  keyId: string;
+  keyLabel: string;
+  algorithm: string;
+  summary: string;
+}
+
+/** The KMS as the PKCS#11 engine sees it: calls as caller `pkcs11`, with approval for guarded keys. */
+export interface KmsGate {
+  call<M extends MethodName>(method: M, params: Params<M>, guarded?: GuardedUse): Promise<Result<M>>;
+  /** Changes whenever the wallet locks: a PKCS#11 login from an earlier epoch is void. */
+  lockEpoch(): number;
+}
+
+export interface AgentContext {
+  readonly storeDir: string;
+  readonly version: string;
+  readonly tokens: SessionTokens;
+  /** Log each PKCS#11 call's name and return value on stderr ($OWKMS_AGENT_TRACE=1). */
+  readonly trace: boolean;
+  kms(): ChannelClient;
+  gate(peer: PeerCredentials): KmsGate;
+  /** Ask the approver before a cli request on a guarded key, when the agent was told to (the desktop app). */
+  approveCli(peer: PeerCredentials, method: string, params: unknown): Promise<void>;
+  activity(): void;
+  locked(): void;
+  unlocked(): void;
+  connectionClosed(c: AgentConnection): void;
+}

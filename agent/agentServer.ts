@@ -1,0 +1,202 @@
+// The local key service (`owkms agent`, and the desktop app while it runs): one KMS, many same-user clients over a
+// UNIX socket (0600 in a 0700 folder; a named pipe on Windows, untested here). Every peer is checked with SO_PEERCRED
+// (same uid only) before a byte is read; `owkms` clients need a session token for `cli` rights; the PKCS#11 module
+// gets the narrow caller `pkcs11`. The wallet locks after `lockAfterMs` without a request.
+import { existsSync, lstatSync, readlinkSync, rmSync } from 'node:fs';
+import { createServer, Socket, type Server } from 'node:net';
+import { KMS_VERSION } from '../kms-process/api/version.js';
+import { KmsError, type Caller, type MethodName, type Params, type Result } from '../kms-process/api/index.js';
+import type { ChannelClient } from '../kms-process/client/channelClient.js';
+import { peerCredentials, peerCredentialsUnavailable, type PeerCredentials } from '../native/peercred/index.js';
+import { AgentConnection } from './agentConnection.js';
+import type { AgentContext, GuardedUse, KmsGate } from './agentContext.js';
+import { AGENT_CALL_TIMEOUT_MS } from './agentProtocol.js';
+import { refuseAll, type Approver } from './approver.js';
+import { SessionTokens } from './sessionTokens.js';
+import { prepareSocketDir } from './socketPath.js';
+
+export interface AgentServerOptions {
+  /** The KMS client (a KmsHost's, or the desktop app's supervisor's); its channel must admit cli, pkcs11 and app. */
+  kms: () => ChannelClient;
+  storeDir: string;
+  socketPath: string;
+  /** Lock the wallet after this long without a request (0: never). */
+  lockAfterMs: number;
+  approver?: Approver;
+  /** Ask the approver for cli requests on guarded keys too (the desktop app: its owkms sessions are not its terminal). */
+  approveCli?: boolean;
+  /** The caller the agent's own calls use (idle lock): `cli` for owkms agent, `app` for the desktop app. */
+  ownCaller?: Caller;
+}
+
+/** Methods whose `id` names a key the approver must hear about when approveCli is set. */
+const KEY_USE = /^(crypto\.|keys\.(export|delete|update|derive|rotate|retireVersions)$)/;
+
+function exeOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return undefined;
+  }
+}
+
+export class AgentServer implements AgentContext {
+  readonly tokens = new SessionTokens();
+  readonly version = KMS_VERSION;
+  readonly trace = process.env.OWKMS_AGENT_TRACE === '1';
+  private server: Server | undefined;
+  private readonly connections = new Set<AgentConnection>();
+  private lastActivity = Date.now();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private epoch = 0;
+  private readonly approver: Approver;
+
+  constructor(private readonly options: AgentServerOptions) {
+    this.approver = options.approver ?? refuseAll;
+  }
+
+  get storeDir(): string {
+    return this.options.storeDir;
+  }
+
+  get socketPath(): string {
+    return this.options.socketPath;
+  }
+
+  kms(): ChannelClient {
+    return this.options.kms();
+  }
+
+  async listen(): Promise<void> {
+    const why = process.platform === 'win32' ? undefined : peerCredentialsUnavailable();
+    if (why) throw new KmsError('UNAVAILABLE', `the agent cannot check who connects: ${why}`);
+    const path = this.options.socketPath;
+    prepareSocketDir(path);
+    // A socket file left by an agent that died: only a socket (never another kind of file) is replaced.
+    if (process.platform !== 'win32' && existsSync(path)) {
+      if (!lstatSync(path).isSocket()) throw new KmsError('POLICY_DENIED', `${path} exists and is not a socket`);
+      if (await this.answers(path)) throw new KmsError('BUSY', `an agent already listens on ${path}`);
+      rmSync(path);
+    }
+    const server = createServer((socket) => this.accept(socket));
+    const oldMask = process.platform === 'win32' ? 0 : process.umask(0o177); // the socket is born 0600: no window
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(path, () => resolve());
+      });
+    } finally {
+      if (process.platform !== 'win32') process.umask(oldMask);
+    }
+    this.server = server;
+    if (this.options.lockAfterMs > 0) {
+      this.idleTimer = setInterval(() => void this.lockIfIdle(), Math.min(this.options.lockAfterMs, 1000));
+      this.idleTimer.unref();
+    }
+  }
+
+  private answers(path: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      const s = new Socket();
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+      s.connect(path);
+    });
+  }
+
+  private accept(socket: Socket): void {
+    let peer: PeerCredentials;
+    try {
+      peer = process.platform === 'win32' ? { pid: 0, uid: 0, gid: 0 } : peerCredentials((socket as unknown as { _handle: { fd: number } })._handle.fd);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    if (process.platform !== 'win32' && peer.uid !== process.getuid!()) {
+      // Refused before a byte is read; the peer gets one line saying why.
+      const refusal = { jsonrpc: '2.0', id: null, error: { code: -32000, message: 'the agent serves its own user only', data: { kind: 'POLICY_DENIED' } } };
+      socket.end(JSON.stringify(refusal) + '\n');
+      return;
+    }
+    this.connections.add(new AgentConnection(socket, peer, this));
+  }
+
+  connectionClosed(c: AgentConnection): void {
+    this.connections.delete(c);
+  }
+
+  activity(): void {
+    this.lastActivity = Date.now();
+  }
+
+  locked(): void {
+    this.epoch++;
+  }
+
+  unlocked(): void {
+    this.activity();
+  }
+
+  private async lockIfIdle(): Promise<void> {
+    if (Date.now() - this.lastActivity < this.options.lockAfterMs) return;
+    this.lastActivity = Date.now();
+    try {
+      const status = await this.kms().call('kms.status', { probe: false }, { caller: this.options.ownCaller ?? 'cli' });
+      if (status.state !== 'unlocked') return;
+      await this.kms().call('kms.lock', {}, { caller: this.options.ownCaller ?? 'cli' });
+      this.locked();
+    } catch {
+      // The KMS is gone or busy: nothing to lock now; the next tick tries again.
+    }
+  }
+
+  gate(peer: PeerCredentials): KmsGate {
+    return {
+      lockEpoch: () => this.epoch,
+      call: async <M extends MethodName>(method: M, params: Params<M>, guarded?: GuardedUse): Promise<Result<M>> => {
+        try {
+          return await this.kms().call(method, params, { caller: 'pkcs11', timeoutMs: AGENT_CALL_TIMEOUT_MS });
+        } catch (e) {
+          if (e instanceof KmsError && e.kind === 'LOCKED') this.locked();
+          if (!(e instanceof KmsError) || e.kind !== 'APPROVAL_DENIED' || !guarded) throw e;
+        }
+        // The KMS checked everything but approval (the caller allowlist, the key's callers and purposes come first):
+        // with the person's yes, the same call goes as `app`, as main's broker forwards approved calls.
+        const yes = await this.approver.approve({ role: 'pkcs11', peer: { ...peer, exe: exeOf(peer.pid) }, method, ...guarded }).catch(() => false);
+        if (!yes) throw new KmsError('APPROVAL_DENIED', 'the operation was not approved');
+        return this.kms().call(method, params, { caller: 'app', timeoutMs: AGENT_CALL_TIMEOUT_MS });
+      },
+    };
+  }
+
+  async approveCli(peer: PeerCredentials, method: string, params: unknown): Promise<void> {
+    if (!this.options.approveCli || !KEY_USE.test(method)) return;
+    const id = (params as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') return; // the KMS answers the malformed request itself
+    let key;
+    try {
+      key = await this.kms().call('keys.get', { id }, { caller: 'cli' });
+    } catch {
+      return; // NOT_FOUND and friends: the forwarded call reports them
+    }
+    if (!key.requiresApproval) return;
+    const yes = await this.approver
+      .approve({ role: 'cli', peer: { ...peer, exe: exeOf(peer.pid) }, method, keyId: key.id, keyLabel: key.label, algorithm: key.algorithm, summary: `owkms: ${method} with "${key.label || key.id}"` })
+      .catch(() => false);
+    if (!yes) throw new KmsError('APPROVAL_DENIED', 'the operation was not approved');
+  }
+
+  /** Stop listening, drop every client, remove the socket file. The KMS is the owner's to stop. */
+  async close(): Promise<void> {
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    for (const c of [...this.connections]) c.close();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.tokens.revokeAll();
+    if (process.platform !== 'win32') rmSync(this.options.socketPath, { force: true });
+  }
+}
