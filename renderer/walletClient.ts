@@ -29,7 +29,18 @@ export function textToB64u(text: string): string {
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/** What a person reads for the kinds they meet in normal use; the kind stays visible for support and tests. */
+const FRIENDLY: Record<string, string> = {
+  APPROVAL_DENIED: 'You declined this request in the approval window.',
+  LOCKED: 'The wallet is locked. Unlock it first.',
+  BUSY: 'Too many requests at once. Try again in a moment.',
+  UNAVAILABLE: 'The key service is not available right now.',
+};
+
 export function errorText(e: unknown): string {
-  if (e instanceof WalletError) return `${e.message} (${e.kind})`;
+  if (e instanceof WalletError) {
+    const text = FRIENDLY[e.kind] ?? e.message.charAt(0).toUpperCase() + e.message.slice(1);
+    return `${text} (${e.kind})`;
+  }
   return 'Something went wrong.';
 }

@@ -63,11 +63,16 @@ export class ChromiumPromptHost implements PromptHost {
     const ready = this.opened.shift();
     if (ready) return Promise.resolve(ready);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no prompt opened')), timeoutMs);
-      this.waiters.push((p) => {
+      const waiter = (p: OpenedPrompt) => {
         clearTimeout(t);
         resolve(p);
-      });
+      };
+      // A waiter that gave up leaves the queue, so the next prompt goes to someone still waiting.
+      const t = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error('no prompt opened'));
+      }, timeoutMs);
+      this.waiters.push(waiter);
     });
   }
 }

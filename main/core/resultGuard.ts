@@ -2,7 +2,7 @@
 // material, a mnemonic, a raw shared secret, a PIN or a passphrase is withheld. The KMS should never send one to
 // `ui`; this guard makes that a second, independent rule in main.
 
-/** Member names that only ever hold secrets in the protocol's results. */
+/** Member names that hold a secret when their value is text (tokens.list's `pin` is an object of PIN status). */
 const SECRET_MEMBERS = new Set(['mnemonic', 'sharedSecret', 'passphrase', 'pin', 'seed', 'privateKey', 'secret', 'bip39Passphrase']);
 /** Private members of a JWK (RFC 7518 sections 6.2.2, 6.3.2, 6.4; AKP's `priv` for ML-DSA/ML-KEM). */
 const PRIVATE_JWK_MEMBERS = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv']);
@@ -18,7 +18,7 @@ export function findSecret(value: unknown): string | undefined {
       continue;
     }
     for (const [k, child] of Object.entries(v)) {
-      if (SECRET_MEMBERS.has(k) && child !== undefined) return `${path}.${k}`;
+      if (SECRET_MEMBERS.has(k) && typeof child === 'string') return `${path}.${k}`;
       if (inJwk && PRIVATE_JWK_MEMBERS.has(k)) return `${path}.${k}`;
       stack.push({ v: child, path: `${path}.${k}`, inJwk: k === 'jwk' });
     }

@@ -43,6 +43,7 @@ export function KeysScreen({ onError }: { onError: (message: string) => void }) 
       const key = await unwrap(wallet.keys.generate({ algorithm, label: label || `${algorithm} key`, requiresApproval: guarded }));
       setSelected(key.id);
       setLabel('');
+      setGuarded(false);
     });
 
   const createSeed = () =>
