@@ -47,7 +47,10 @@ export function copyJson(input: unknown, limits: JsonLimits = DEFAULT_JSON_LIMIT
         const proto = Object.getPrototypeOf(value);
         if (proto !== Object.prototype && proto !== null) return { ok: false, reason: 'only plain objects, arrays, strings, numbers, booleans and null' };
         const obj: Record<string, unknown> = {};
-        for (const k of Object.keys(value)) {
+        const keys = Object.keys(value);
+        // Pushed last-first so they are copied (and so ordered) as in the input.
+        for (let i = keys.length - 1; i >= 0; i--) {
+          const k = keys[i]!;
           if (!spend(k.length + 4)) return { ok: false, reason: 'message too large' };
           tasks.push({ value: (value as Record<string, unknown>)[k], target: obj, key: k, depth: depth + 1 });
         }

@@ -26,6 +26,8 @@ export class NodeKmsSpawner implements KmsSpawner {
       await host.stop(500);
       throw e;
     }
+    // The channel closes (and fails pending calls) on 'disconnect', before 'exit': the supervisor hears it then.
+    host.child?.on('disconnect', () => exit('channel closed'));
     this.current = host;
     return {
       pid: host.child?.pid,

@@ -113,21 +113,26 @@ export class KmsSupervisor {
     return proc.call(method, params, caller);
   }
 
+  /** Waits through restarts (a failed start schedules the next) until a process answers, or the bound passes. */
   private async waitForReady(): Promise<KmsProcess> {
-    const ready = this.ready;
-    if (!ready || this.stopped) throw new KmsError('UNAVAILABLE', 'the KMS is not running');
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        ready,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new KmsError('UNAVAILABLE', 'the KMS did not come back in time')), WAIT_FOR_RESTART_MS);
-        }),
-      ]);
-    } catch (e) {
-      throw e instanceof KmsError ? e : new KmsError('UNAVAILABLE', 'the KMS could not start');
-    } finally {
-      clearTimeout(timer);
+    const deadline = Date.now() + WAIT_FOR_RESTART_MS;
+    for (;;) {
+      const ready = this.ready;
+      if (!ready || this.stopped) throw new KmsError('UNAVAILABLE', 'the KMS is not running');
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        return await Promise.race([
+          ready,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new KmsError('UNAVAILABLE', 'the KMS did not come back in time')), Math.max(0, deadline - Date.now()));
+          }),
+        ]);
+      } catch (e) {
+        const retrying = this.ready !== undefined && this.ready !== ready && Date.now() < deadline;
+        if (!retrying) throw e instanceof KmsError && e.kind === 'UNAVAILABLE' ? e : new KmsError('UNAVAILABLE', 'the KMS could not start');
+      } finally {
+        clearTimeout(timer);
+      }
     }
   }
 

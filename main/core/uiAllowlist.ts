@@ -18,7 +18,6 @@ export const UI_METHOD_RULES = {
   'keys.update': undefined,
   'keys.derive': undefined,
   'keys.rotate': undefined,
-  'keys.retireVersions': undefined,
   'keys.export': (p) =>
     p.private === true || p.format === 'pkcs8' || p.format === 'mnemonic'
       ? 'private keys and mnemonics are shown only in a trusted prompt'
@@ -49,7 +48,8 @@ export const UI_METHODS = Object.keys(UI_METHOD_RULES) as UiMethod[];
 /**
  * Methods the renderer never reaches, and why (documentation and tests): kms.init, kms.unlock, kms.changeSealers
  * and tokens.login carry a passphrase or PIN (trusted prompts send them as `app`); keys.import carries key
- * material or a mnemonic; crypto.wrapKey and crypto.unwrapKey move key material.
+ * material or a mnemonic; crypto.wrapKey and crypto.unwrapKey move key material; keys.retireVersions destroys
+ * old key versions for good (the KMS keeps it from `ui` too).
  */
 export const UI_FORBIDDEN: readonly MethodName[] = [
   'kms.init',
@@ -59,6 +59,7 @@ export const UI_FORBIDDEN: readonly MethodName[] = [
   'keys.import',
   'crypto.wrapKey',
   'crypto.unwrapKey',
+  'keys.retireVersions',
 ];
 
 export function isUiMethod(name: string): name is UiMethod {
