@@ -1,7 +1,7 @@
 // The minimal wallet UI that drives issue 11's tests: create, unlock, keys, sign and verify, lock. Issue 12 builds
 // the full screens on the same bridge.
 import { useCallback, useEffect, useState } from 'react';
-import type { WalletEvent } from '../main/core/wire.js';
+import type { WalletEvent } from '../main/preload/walletApi.js';
 import { KeysScreen } from './screens/KeysScreen.js';
 import { errorText, unwrap, walletApi } from './walletClient.js';
 

@@ -82,9 +82,10 @@ export class ChromiumShell {
     const promptContext = await browser.newContext({ viewport: { width: 560, height: 520 } });
     await serveRenderer(walletContext, rendererRoot);
     await serveRenderer(promptContext, rendererRoot);
-    let shell: ChromiumShell | undefined;
+    // The shell exists only once everything it wires is built; callbacks made before then reach it through this.
+    const ref: { shell?: ChromiumShell } = {};
     const prompts = new ChromiumPromptHost(promptContext, `${SHELL_ORIGIN}/prompt.html`, (k: PromptKind) => join(shimDir, `prompt-${k}.js`), () =>
-      shell?.core.autoLock.activity(),
+      ref.shell?.core.autoLock.activity(),
     );
     await prompts.install();
     const spawner = new NodeKmsSpawner({ storeDir: o.storeDir, stderr: 'pipe', holder: 'chromium-shell', ...(o.keyCacheMs !== undefined ? { keyCacheMs: o.keyCacheMs } : {}) });
@@ -92,13 +93,14 @@ export class ChromiumShell {
       spawner,
       prompts,
       appOrigin: SHELL_ORIGIN,
-      notify: (e) => void shell?.notify(e),
+      notify: (e) => void ref.shell?.notify(e),
       ...(o.idleMs !== undefined ? { idleMs: o.idleMs } : {}),
       ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
       ...(o.backoff ? { backoff: o.backoff } : {}),
       ...(o.approvals ? { approvals: o.approvals } : {}),
     });
-    shell = new ChromiumShell(browser, walletContext, core, spawner, prompts, shimDir);
+    const shell = new ChromiumShell(browser, walletContext, core, spawner, prompts, shimDir);
+    ref.shell = shell;
     await shell.installWalletBinding();
     await walletContext.addInitScript({ path: join(shimDir, 'wallet.js') });
     await core.start();

@@ -6,6 +6,8 @@ import type { Params, Result } from '../../kms-process/api/methods.js';
 import { UI_METHODS, type UiMethod } from '../core/uiAllowlist.js';
 import type { FlowMethod, WalletEvent, WalletReply, WalletRequest, WireError } from '../core/wire.js';
 
+export type { WalletEvent };
+
 export type Reply<T> = { ok: true; result: T } | { ok: false; error: WireError };
 
 type Namespace<M extends string> = M extends `${infer N}.${string}` ? N : never;
