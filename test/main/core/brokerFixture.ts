@@ -1,4 +1,5 @@
 // main/core as Electron's main builds it, under Node: a real KMS child behind the supervisor, scripted prompts.
+import type { SenderInfo } from '../../../main/core/senderCheck.js';
 import { createMainCore, type MainCore } from '../../../main/core/mainCore.js';
 import { NodeKmsSpawner } from '../../../main/core/nodeKmsSpawner.js';
 import type { RateLimit } from '../../../main/core/rateLimiter.js';
@@ -7,7 +8,7 @@ import { removeDir, tempDir } from '../../helpers/kms.js';
 import { ScriptedPrompts } from './scriptedPrompts.js';
 
 export const ORIGIN = 'app://wallet';
-export const TOP = { id: 'w1', frameUrl: 'app://wallet/index.html', isMainFrame: true };
+export const TOP: SenderInfo = { id: 'w1', frameUrl: 'app://wallet/index.html', isMainFrame: true };
 
 export interface CoreFixture {
   core: MainCore;
