@@ -24,7 +24,8 @@ if (!app.requestSingleInstanceLock()) {
 
   const prompts = new ElectronPromptHost(preloadDir, () => walletWindow, app.isPackaged, () => core.autoLock.activity());
   const core = createMainCore({
-    spawner: new UtilityKmsSpawner({ entry: join(distRoot, 'kms-process', 'index.js'), storeDir: join(app.getPath('userData'), 'keystore') }),
+    // The same keystore owkms uses: $OWKMS_STORE, else the app's data folder (DESIGN.md section 9).
+    spawner: new UtilityKmsSpawner({ entry: join(distRoot, 'kms-process', 'index.js'), storeDir: process.env.OWKMS_STORE ?? join(app.getPath('userData'), 'keystore') }),
     prompts,
     appOrigin: APP_ORIGIN,
     notify: (event) => walletWindow?.webContents.send(WALLET_EVENT_CHANNEL, event),
