@@ -34,6 +34,7 @@ export function MnemonicPrompt({ api }: { api: MnemonicPromptApi }) {
     <div className="prompt-card">
       <p className="trusted">OpenWallet · trusted prompt</p>
       <h2>Check your copy</h2>
+      <p>Type the words at these positions from the copy you wrote down.</p>
       {typeof view.error === 'string' && <p className="error" role="alert">{view.error}</p>}
       <form onSubmit={submit} className="form">
         {positions.map((p, i) => (

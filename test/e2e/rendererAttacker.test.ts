@@ -185,7 +185,8 @@ describe('the renderer as an attacker', () => {
     await new Promise((r) => setTimeout(r, 1000)); // the bucket refills
     const sign = await pageCall(page, 'crypto', 'sign', { id: plainId, data: 'aGk' });
     expect(sign.ok).toBe(true);
-  });
+    // Each call crosses Playwright's binding (a DevTools round trip of about 2 ms): 10,000 of them take 20-60 s here.
+  }, 240_000);
 
   it('random sequences of hostile calls keep every invariant (property-based)', async () => {
     const data = fc.base64String({ maxLength: 40 }).map((s) => s.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'));
