@@ -24,6 +24,7 @@ export interface ChromiumShellOptions {
   storeDir: string;
   headless?: boolean;
   idleMs?: number;
+  idleCheckMs?: number;
   rateLimit?: RateLimit;
   backoff?: Backoff;
   approvals?: ApprovalOptions;
@@ -95,6 +96,7 @@ export class ChromiumShell {
       appOrigin: SHELL_ORIGIN,
       notify: (e) => void ref.shell?.notify(e),
       ...(o.idleMs !== undefined ? { idleMs: o.idleMs } : {}),
+      ...(o.idleCheckMs !== undefined ? { idleCheckMs: o.idleCheckMs } : {}),
       ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
       ...(o.backoff ? { backoff: o.backoff } : {}),
       ...(o.approvals ? { approvals: o.approvals } : {}),

@@ -47,8 +47,10 @@ export function readableText(bytes: Buffer): string | undefined {
   return text;
 }
 
-function describeData(b64u: string): ApprovalView['what'] {
+/** `prehashed`: the data is already a digest, so it is shown as one even when its bytes happen to read as text. */
+function describeData(b64u: string, prehashed: boolean): ApprovalView['what'] {
   const bytes = Buffer.from(b64u, 'base64url');
+  if (prehashed) return { kind: 'details', lines: [`a precomputed digest (${bytes.length} bytes): ${bytes.toString('hex')}`] };
   const text = readableText(bytes);
   if (text !== undefined) return { kind: 'message', text };
   return { kind: 'hash', sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
@@ -57,7 +59,7 @@ function describeData(b64u: string): ApprovalView['what'] {
 export function approvalView(method: string, params: Record<string, unknown>, key: { id: string; label: string; algorithm: string }): ApprovalView {
   const base = { method, action: ACTIONS[method] ?? method, keyId: key.id, keyLabel: key.label, algorithm: key.algorithm, caller: 'ui' };
   const data = method === 'crypto.signJws' ? params.payload : params.data;
-  if (typeof data === 'string') return { ...base, what: describeData(data) };
+  if (typeof data === 'string') return { ...base, what: describeData(data, params.prehashed === true) };
   // Everything but bulk data, one line per member, so the user sees e.g. the new policy of keys.update.
   const lines = Object.entries(params)
     .filter(([k]) => k !== 'id')

@@ -18,6 +18,10 @@ export interface MainCoreOptions {
   /** Delivers an event to the wallet window (Electron: webContents.send; the harness: the page). */
   notify: (event: WalletEvent) => void;
   idleMs?: number;
+  /** How often the idle time is checked (default 15 s). */
+  idleCheckMs?: number;
+  /** The OS's idle time (Electron: powerMonitor.getSystemIdleTime() * 1000); absent, trusted activity counts. */
+  systemIdleMs?: () => number;
   rateLimit?: RateLimit;
   backoff?: Backoff;
   approvals?: ApprovalOptions;
@@ -67,6 +71,7 @@ export function createMainCore(o: MainCoreOptions): MainCore {
       o.notify({ type: 'locked', reason: 'kms-exited' });
     } else if (e.type === 'gave-up') o.notify({ type: 'unavailable', message: 'The key service could not be started.' });
   });
+  let idleTimer: NodeJS.Timeout | undefined;
   return {
     supervisor,
     broker,
@@ -74,10 +79,15 @@ export function createMainCore(o: MainCoreOptions): MainCore {
     autoLock,
     approvals,
     start: async () => {
+      idleTimer = setInterval(() => void autoLock.tick(o.systemIdleMs?.()).catch(() => undefined), o.idleCheckMs ?? 15_000);
+      idleTimer.unref();
       await supervisor.start();
       const s = (await supervisor.call('kms.status', { probe: false }, 'app')) as { state: string };
       autoLock.setUnlocked(s.state === 'unlocked');
     },
-    stop: () => supervisor.stop(),
+    stop: () => {
+      clearInterval(idleTimer);
+      return supervisor.stop();
+    },
   };
 }

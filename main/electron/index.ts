@@ -29,6 +29,7 @@ if (!app.requestSingleInstanceLock()) {
     prompts,
     appOrigin: APP_ORIGIN,
     notify: (event) => walletWindow?.webContents.send(WALLET_EVENT_CHANNEL, event),
+    systemIdleMs: () => powerMonitor.getSystemIdleTime() * 1000,
   });
   handleWalletCalls(core.broker, () => walletWindow);
 
@@ -52,7 +53,6 @@ if (!app.requestSingleInstanceLock()) {
     serveApp(join(distRoot, 'renderer'));
     powerMonitor.on('suspend', () => void core.autoLock.suspend());
     powerMonitor.on('lock-screen', () => void core.autoLock.screenLocked());
-    setInterval(() => void core.autoLock.tick(powerMonitor.getSystemIdleTime() * 1000), 15_000).unref();
     await core.start().catch(() => undefined); // the window says the key service is unavailable
     await createWalletWindow();
   });

@@ -15,6 +15,7 @@ export function ApprovalPrompt({ api }: { api: ApprovalPromptApi }) {
       <h2>{String(view.action)}?</h2>
       <dl className="facts">
         <dt>Key</dt><dd data-testid="approval-key">{String(view.keyLabel)} <code>{String(view.algorithm)}</code></dd>
+        <dt>Key id</dt><dd><code>{String(view.keyId)}</code></dd>
         <dt>Asked by</dt><dd>{view.caller === 'ui' ? 'the wallet window' : String(view.caller)}</dd>
         {what.kind === 'message' && (<><dt>Message</dt><dd><pre data-testid="approval-message">{what.text}</pre></dd></>)}
         {what.kind === 'hash' && (<><dt>Data</dt><dd>{what.bytes} bytes, SHA-256 <code data-testid="approval-hash">{what.sha256}</code></dd></>)}

@@ -18,6 +18,12 @@ describe('what an approval prompt shows', () => {
     }
   });
 
+  it('prehashed data is shown as the digest it is, even when its bytes read as text', () => {
+    const digest = Buffer.from('Pay 5 EUR to Bob, a 32-byte str');
+    const v = approvalView('crypto.sign', { id: key.id, data: b64u(digest), prehashed: true }, key);
+    expect(v.what).toEqual({ kind: 'details', lines: [`a precomputed digest (31 bytes): ${digest.toString('hex')}`] });
+  });
+
   it('a long text by its hash too', () => {
     expect(readableText(Buffer.from('a'.repeat(2001)))).toBeUndefined();
     expect(readableText(Buffer.from('a'.repeat(2000)))).toBe('a'.repeat(2000));
