@@ -59,7 +59,12 @@ function describeData(b64u: string, prehashed: boolean): ApprovalView['what'] {
 export function approvalView(method: string, params: Record<string, unknown>, key: { id: string; label: string; algorithm: string }): ApprovalView {
   const base = { method, action: ACTIONS[method] ?? method, keyId: key.id, keyLabel: key.label, algorithm: key.algorithm, caller: 'ui' };
   const data = method === 'crypto.signJws' ? params.payload : params.data;
-  if (typeof data === 'string') return { ...base, what: describeData(data, params.prehashed === true) };
+  if (typeof data === 'string') {
+    const what = describeData(data, params.prehashed === true);
+    // "a message" only when a person can read what is signed; otherwise it is data (shown by hash or digest).
+    const action = method === 'crypto.sign' && what.kind !== 'message' ? 'Sign data' : base.action;
+    return { ...base, action, what };
+  }
   // Everything but bulk data, one line per member, so the user sees e.g. the new policy of keys.update.
   const lines = Object.entries(params)
     .filter(([k]) => k !== 'id')

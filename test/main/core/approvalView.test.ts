@@ -15,6 +15,7 @@ describe('what an approval prompt shows', () => {
     for (const data of [Buffer.from([0, 1, 2, 255]), Buffer.from('pay \u202eboB ot 5'), Buffer.from('a\u0000b'), Buffer.from([0xc3, 0x28])]) {
       const v = approvalView('crypto.sign', { id: key.id, data: b64u(data) }, key);
       expect(v.what).toEqual({ kind: 'hash', sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length });
+      expect(v.action).toBe('Sign data');
     }
   });
 
