@@ -133,7 +133,12 @@ describe('the broker when the KMS misbehaves', () => {
   };
   const broker = new Broker({
     appOrigin: ORIGIN,
-    kms: { call: async (method) => answers[method] },
+    kms: {
+      call: async (method) => {
+        if (method === 'kms.status') throw new Error('a library message that quotes a Secret-123');
+        return answers[method];
+      },
+    },
     approvals: new ApprovalQueue(prompts),
     flows,
   });
@@ -149,5 +154,9 @@ describe('the broker when the KMS misbehaves', () => {
       expect(JSON.stringify(r)).not.toMatch(/SECRET|abandon|AAAA/);
     }
     expect(await broker.handle(TOP, { method: 'keys.list', params: {} })).toEqual({ ok: true, result: { keys: [] } });
+  });
+
+  it('an unexpected exception is INTERNAL with a fixed message, never its own text', async () => {
+    expect(await broker.handle(TOP, { method: 'kms.status', params: {} })).toEqual({ ok: false, error: { kind: 'INTERNAL', message: 'internal error in main' } });
   });
 });
