@@ -1,0 +1,170 @@
+// Flows main runs itself, as caller `app`, around a trusted prompt: create the wallet, unlock it, log in to a
+// token, create an HD seed and show its mnemonic once. Secrets typed or shown in the prompt go between main and
+// the KMS only; what the renderer gets back is the outcome (a state, a KeyInfo), never a secret.
+import { randomInt } from 'node:crypto';
+import { KmsError, isKmsError } from '../../kms-process/api/errors.js';
+import type { KmsCaller } from './broker.js';
+import type { PromptHost, PromptReply, PromptWindow } from './prompts.js';
+
+/** Passphrases shorter than this are refused in the prompt (the KMS's Argon2id makes each guess cost, not this). */
+export const MIN_PASSPHRASE = 8;
+
+export interface FlowEvents {
+  unlocked(): void;
+}
+
+function secretErrorText(e: KmsError, what: string): string {
+  if (e.kind === 'WRONG_SECRET') {
+    const left = e.data.attemptsLeft;
+    return left !== undefined ? `Wrong ${what}. ${left} attempts left.` : `Wrong ${what}.`;
+  }
+  if (e.kind === 'LOCKED_OUT' || e.kind === 'PIN_LOCKED') {
+    const s = Math.ceil((e.data.retryAfterMs ?? 0) / 1000);
+    return s > 0 ? `Too many wrong attempts. Try again in ${s} s.` : 'Too many wrong attempts.';
+  }
+  return e.message;
+}
+
+const RETRYABLE = new Set(['WRONG_SECRET', 'LOCKED_OUT', 'PIN_LOCKED', 'TOKEN_ERROR', 'INVALID_REQUEST']);
+
+export class TrustedFlows {
+  constructor(
+    private readonly kms: KmsCaller,
+    private readonly prompts: PromptHost,
+    private readonly events: FlowEvents,
+  ) {}
+
+  private async state(): Promise<string> {
+    const s = (await this.kms.call('kms.status', { probe: false }, 'app')) as { state: string };
+    return s.state;
+  }
+
+  /** Ask in one window until `attempt` succeeds or the user cancels; errors the user can fix are shown there. */
+  private async withPrompt<T>(
+    window: PromptWindow,
+    view: Record<string, unknown>,
+    attempt: (reply: Extract<PromptReply, { action: 'submit' }>) => Promise<T | { retry: string }>,
+  ): Promise<T | undefined> {
+    let error: string | undefined;
+    try {
+      for (;;) {
+        const reply = await window.ask(error === undefined ? view : { ...view, error });
+        if (reply.action === 'cancel') return undefined;
+        const out = await attempt(reply);
+        if (out !== null && typeof out === 'object' && 'retry' in out) error = out.retry;
+        else return out as T;
+      }
+    } finally {
+      window.close();
+    }
+  }
+
+  async createWallet(): Promise<{ state: string }> {
+    if ((await this.state()) !== 'uninitialized') throw new KmsError('ALREADY_INITIALIZED', 'this wallet already exists');
+    const done = await this.withPrompt<{ state: string }>(await this.prompts.open('create'), { minLength: MIN_PASSPHRASE }, async ({ values }) => {
+      const passphrase = values.passphrase ?? '';
+      if (passphrase.length < MIN_PASSPHRASE) return { retry: `Use at least ${MIN_PASSPHRASE} characters.` };
+      if (passphrase !== values.confirm) return { retry: 'The two passphrases differ.' };
+      await this.kms.call('kms.init', { sealers: [{ kind: 'passphrase', passphrase }] }, 'app');
+      return { state: 'unlocked' };
+    });
+    if (!done) return { state: 'uninitialized' };
+    this.events.unlocked();
+    return done;
+  }
+
+  async unlock(): Promise<{ state: string }> {
+    const status = (await this.kms.call('kms.status', { probe: false }, 'app')) as { state: string; unlockNeeds?: string[] };
+    if (status.state === 'unlocked') return { state: 'unlocked' };
+    if (status.state === 'uninitialized') throw new KmsError('NOT_INITIALIZED', 'create the wallet first');
+    const needs = status.unlockNeeds ?? ['passphrase'];
+    const kind = needs.includes('passphrase') ? 'unlock' : needs.includes('pin') ? 'pin' : undefined;
+    if (!kind) {
+      await this.kms.call('kms.unlock', {}, 'app'); // a sealer that needs nothing (TPM, keychain)
+      this.events.unlocked();
+      return { state: 'unlocked' };
+    }
+    const field = kind === 'unlock' ? 'passphrase' : 'pin';
+    const done = await this.withPrompt<{ state: string }>(await this.prompts.open(kind), kind === 'pin' ? { purpose: 'unlock' } : {}, async ({ values }) => {
+      const secret = values[field] ?? '';
+      if (secret.length === 0) return { retry: `Enter the ${field === 'pin' ? 'PIN' : 'passphrase'}.` };
+      try {
+        await this.kms.call('kms.unlock', { [field]: secret }, 'app');
+        return { state: 'unlocked' };
+      } catch (e) {
+        if (isKmsError(e) && RETRYABLE.has(e.kind)) return { retry: secretErrorText(e, field === 'pin' ? 'PIN' : 'passphrase') };
+        throw e;
+      }
+    });
+    if (!done) return { state: 'locked' };
+    this.events.unlocked();
+    return done;
+  }
+
+  async tokenLogin(params: Record<string, unknown>): Promise<{ token: string; loggedIn: boolean }> {
+    const token = params.token;
+    if (typeof token !== 'string' || token.length === 0 || token.length > 256 || Object.keys(params).length !== 1) {
+      throw new KmsError('INVALID_REQUEST', 'flow.tokenLogin takes { token }');
+    }
+    const done = await this.withPrompt<{ token: string; loggedIn: boolean }>(await this.prompts.open('pin'), { purpose: 'token', token }, async ({ values }) => {
+      try {
+        await this.kms.call('tokens.login', { token, pin: values.pin ?? '' }, 'app');
+        return { token, loggedIn: true };
+      } catch (e) {
+        if (isKmsError(e) && RETRYABLE.has(e.kind)) return { retry: secretErrorText(e, 'PIN') };
+        throw e;
+      }
+    });
+    return done ?? { token, loggedIn: false };
+  }
+
+  /**
+   * A new HD seed: generated as `app` (exportable only for this one showing), its mnemonic fetched as `app` and
+   * shown in the prompt, three words asked back; then the seed is made non-exportable. Cancelled: deleted.
+   */
+  async createSeed(params: Record<string, unknown>): Promise<{ created: boolean; key?: unknown }> {
+    const { label, words } = params;
+    const extra = Object.keys(params).filter((k) => k !== 'label' && k !== 'words');
+    if (extra.length > 0 || (label !== undefined && typeof label !== 'string') || (words !== undefined && words !== 12 && words !== 24)) {
+      throw new KmsError('INVALID_REQUEST', 'flow.createSeed takes { label?, words?: 12 | 24 }');
+    }
+    const gen: Record<string, unknown> = { algorithm: 'hd-seed', exportable: true, words: words ?? 24 };
+    if (label !== undefined) gen.label = label;
+    const key = (await this.kms.call('keys.generate', gen, 'app')) as { id: string };
+    let confirmed = false;
+    try {
+      const exported = (await this.kms.call('keys.export', { id: key.id, format: 'mnemonic', private: true }, 'app')) as { mnemonic?: string };
+      const list = (exported.mnemonic ?? '').split(' ');
+      const window = await this.prompts.open('mnemonic');
+      try {
+        const shown = await window.ask({ step: 'show', words: list });
+        if (shown.action === 'cancel') return { created: false };
+        const positions = pickPositions(list.length, 3);
+        let error: string | undefined;
+        for (;;) {
+          const view: Record<string, unknown> = { step: 'confirm', positions: positions.map((p) => p + 1) };
+          if (error) view.error = error;
+          const r = await window.ask(view);
+          if (r.action === 'cancel') return { created: false };
+          const ok = positions.every((p, i) => (r.values[`word${i + 1}`] ?? '').trim().toLowerCase() === list[p]);
+          if (ok) break;
+          error = 'Those words do not match. Check your copy of the words.';
+        }
+      } finally {
+        window.close();
+      }
+      const updated = await this.kms.call('keys.update', { id: key.id, policy: { exportable: false } }, 'app');
+      confirmed = true;
+      return { created: true, key: updated };
+    } finally {
+      if (!confirmed) await this.kms.call('keys.delete', { id: key.id }, 'app').catch(() => undefined);
+    }
+  }
+}
+
+/** `count` distinct positions in [0, n), ascending (the words asked back). */
+export function pickPositions(n: number, count: number): number[] {
+  const chosen = new Set<number>();
+  while (chosen.size < Math.min(count, n)) chosen.add(randomInt(n));
+  return [...chosen].sort((a, b) => a - b);
+}

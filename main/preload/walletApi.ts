@@ -1,0 +1,67 @@
+// The renderer's bridge, as data and types: `window.wallet.<namespace>.<method>(params)`, one function per method
+// the renderer may call (main/core/uiAllowlist.ts), each returning the reply envelope (errors as data: Electron's
+// contextBridge keeps only an Error's message). No generic send, no channel names: the page cannot pick a method
+// that is not here. The renderer imports this file's types only.
+import type { Params, Result } from '../../kms-process/api/methods.js';
+import { UI_METHODS, type UiMethod } from '../core/uiAllowlist.js';
+import type { FlowMethod, WalletEvent, WalletReply, WalletRequest, WireError } from '../core/wire.js';
+
+export type { WalletEvent };
+
+export type Reply<T> = { ok: true; result: T } | { ok: false; error: WireError };
+
+type Namespace<M extends string> = M extends `${infer N}.${string}` ? N : never;
+type Short<M extends string> = M extends `${string}.${infer F}` ? F : never;
+
+type KmsApi = {
+  [N in Namespace<UiMethod>]: {
+    [M in UiMethod as M extends `${N}.${string}` ? Short<M> : never]: (params: Params<M>) => Promise<Reply<Result<M>>>;
+  };
+};
+
+/** Flows main runs with a trusted prompt (the secret stays there); the renderer learns the outcome. */
+interface FlowApi {
+  session: {
+    createWallet(): Promise<Reply<{ state: string }>>;
+    unlock(): Promise<Reply<{ state: string }>>;
+    onEvent(listener: (event: WalletEvent) => void): void;
+  };
+  keys: { createSeed(params: { label?: string; words?: 12 | 24 }): Promise<Reply<{ created: boolean; key?: Result<'keys.get'> }>> };
+  tokens: { login(params: { token: string }): Promise<Reply<{ token: string; loggedIn: boolean }>> };
+}
+
+export type WalletApi = { [N in keyof KmsApi]: KmsApi[N] & (N extends keyof FlowApi ? FlowApi[N] : unknown) } & {
+  session: FlowApi['session'];
+};
+
+export type Invoke = (request: WalletRequest) => Promise<WalletReply>;
+
+/** Anything that is not a reply envelope (a broken channel) becomes a typed INTERNAL error. */
+async function settle(p: Promise<WalletReply>): Promise<WalletReply> {
+  try {
+    const r = await p;
+    if (r && typeof r === 'object' && (r.ok === true || (r.ok === false && typeof r.error?.kind === 'string'))) return r;
+  } catch {
+    // fall through
+  }
+  return { ok: false, error: { kind: 'INTERNAL', message: 'the wallet bridge failed' } };
+}
+
+export function buildWalletApi(invoke: Invoke, subscribe: (listener: (e: WalletEvent) => void) => void): WalletApi {
+  const api: Record<string, Record<string, unknown>> = {};
+  for (const method of UI_METHODS) {
+    const [ns, fn] = method.split('.') as [string, string];
+    (api[ns] ??= {})[fn] = (params?: unknown) => settle(invoke({ method, params: params ?? {} }));
+  }
+  const flow = (method: FlowMethod) => (params?: unknown) => settle(invoke(params === undefined ? { method } : { method, params }));
+  api.session = {
+    createWallet: () => flow('flow.createWallet')(),
+    unlock: () => flow('flow.unlock')(),
+    onEvent: (listener: unknown) => {
+      if (typeof listener === 'function') subscribe((e) => (listener as (e: WalletEvent) => void)(e));
+    },
+  };
+  api.keys!.createSeed = flow('flow.createSeed');
+  api.tokens!.login = flow('flow.tokenLogin');
+  return api as unknown as WalletApi;
+}

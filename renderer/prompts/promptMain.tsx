@@ -1,0 +1,17 @@
+// Entry of the trusted prompt pages: renders the prompt whose bridge this window's preload exposed.
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { ApprovalPrompt } from './ApprovalPrompt.js';
+import { MnemonicPrompt } from './MnemonicPrompt.js';
+import type { PromptGlobals } from './promptApi.js';
+import { CreatePrompt, PinPrompt, UnlockPrompt } from './SecretPrompts.js';
+
+const g = window as unknown as PromptGlobals;
+const prompt = g.unlockPrompt ? <UnlockPrompt api={g.unlockPrompt} />
+  : g.createPrompt ? <CreatePrompt api={g.createPrompt} />
+  : g.pinPrompt ? <PinPrompt api={g.pinPrompt} />
+  : g.approvalPrompt ? <ApprovalPrompt api={g.approvalPrompt} />
+  : g.mnemonicPrompt ? <MnemonicPrompt api={g.mnemonicPrompt} />
+  : <p className="error">This window has no prompt.</p>;
+
+createRoot(document.getElementById('root')!).render(<StrictMode>{prompt}</StrictMode>);
