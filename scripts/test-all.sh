@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on Debian 12 (system packages, then npm packages) and runs every check:
-# types, lint, and the test suite against real SoftHSM2, swtpm and gnome-keyring, which the tests start themselves.
+# types, lint, and the test suite against real SoftHSM2, swtpm, gnome-keyring and PyKMIP, which the tests start themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,7 @@ PACKAGES=(
   softhsm2 opensc ykcs11               # PKCS#11 modules: a software token, OpenSC, Yubico's PIV module
   swtpm swtpm-tools tpm2-tools         # TPM 2.0 simulator and tools
   gnome-keyring dbus libsecret-tools   # the Secret Service, in a private D-Bus session
+  python3-pykmip openssl               # a KMIP server (PyKMIP) and the certificates the tests make for it
 )
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
