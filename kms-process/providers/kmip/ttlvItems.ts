@@ -10,7 +10,20 @@ export const bytes = (tag: number, value: Uint8Array): TtlvItem => ({ tag, type:
 export const bool = (tag: number, value: boolean): TtlvItem => ({ tag, type: 'Boolean', value });
 export const dateTime = (tag: number, seconds: bigint): TtlvItem => ({ tag, type: 'DateTime', value: seconds });
 
-type ValueOf<T extends TtlvType> = Extract<TtlvItem, { type: T }>['value'];
+interface ValueMap {
+  Structure: TtlvItem[];
+  Integer: number;
+  Enumeration: number;
+  Interval: number;
+  LongInteger: bigint;
+  BigInteger: bigint;
+  DateTime: bigint;
+  DateTimeExtended: bigint;
+  Boolean: boolean;
+  TextString: string;
+  ByteString: Uint8Array;
+}
+type ValueOf<T extends TtlvType> = ValueMap[T];
 
 function children(s: TtlvItem): TtlvItem[] {
   if (s.type !== 'Structure') throw new TtlvError(`tag 0x${s.tag.toString(16)} is not a structure`);
