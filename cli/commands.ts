@@ -1,5 +1,6 @@
 // The owkms commands (DESIGN.md section 9): each maps its arguments and stdin to one KMS method's params.
 import { KmsError, MAX_DATA_BYTES, toB64u, type MethodName, type SealerEnrolment } from '../kms-process/api/index.js';
+import { REMOTE_COMMANDS } from './remoteCommands.js';
 
 export interface Invocation {
   positionals: string[];
@@ -161,6 +162,7 @@ export const COMMANDS: readonly Command[] = [
   { name: 'audit list', usage: 'audit list [--limit N] [--cursor C]', method: 'audit.list', options: ['limit', 'cursor'], args: 0, unlock: true,
     params: async (inv) => defined({ limit: str(inv, 'limit') === undefined ? undefined : Number(str(inv, 'limit')), cursor: str(inv, 'cursor') }) },
   { name: 'audit verify', usage: 'audit verify', method: 'audit.verify', options: [], args: 0, unlock: true, params: async () => ({}) },
+  ...REMOTE_COMMANDS,
 ];
 
 /** Find the command named by the leading positionals (longest match). */

@@ -53,6 +53,15 @@ const OPTIONS = {
   wrapped: { type: 'string' },
   ciphertext: { type: 'string' },
   'key-version': { type: 'string' },
+  // remote add|list (issue 15)
+  host: { type: 'string' },
+  port: { type: 'string' },
+  ca: { type: 'string' },
+  cert: { type: 'string' },
+  'kmip-version': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'no-check': { type: 'boolean' },
+  probe: { type: 'boolean' },
 } as const;
 
 export function usage(): string {

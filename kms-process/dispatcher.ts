@@ -25,6 +25,7 @@ import type { Call, Handler, HandlerTable } from './services/handler.js';
 import { keysHandlers } from './services/keysService.js';
 import { lifecycleHandlers } from './services/lifecycleService.js';
 import { tokensHandlers } from './services/tokensService.js';
+import { remotesHandlers } from './services/remotesService.js';
 
 /** Methods whose calls are not audited: reading the state is not an operation on keys. */
 const UNAUDITED: ReadonlySet<string> = new Set(['kms.status', 'audit.list', 'audit.verify', 'tokens.list']);
@@ -51,6 +52,7 @@ export class Dispatcher {
       ...hdHandlers(ctx),
       ...auditHandlers(ctx),
       ...tokensHandlers(ctx),
+      ...remotesHandlers(ctx),
       ...extra,
     };
   }

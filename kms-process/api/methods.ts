@@ -6,6 +6,7 @@ import { cryptoMethods } from './cryptoMethods.js';
 import { keysMethods } from './keysMethods.js';
 import { kmsMethods } from './kmsMethods.js';
 import { tokensMethods } from './tokensMethods.js';
+import { remotesMethods } from './remotesMethods.js';
 
 export const METHODS = {
   ...kmsMethods,
@@ -14,6 +15,7 @@ export const METHODS = {
   ...batchMethods,
   ...auditMethods,
   ...tokensMethods,
+  ...remotesMethods,
 } as const;
 
 export type MethodName = keyof typeof METHODS;
