@@ -7,6 +7,7 @@ import { COMMANDS, findCommand, readStdin, type Command, type Invocation } from 
 import type { ChannelClient } from '../kms-process/client/channelClient.js';
 import { printError, printResult } from './output.js';
 import { runRpc } from './rpc.js';
+import { runServe, SERVE_OPTIONS } from './serve/serveCommand.js';
 import { readSecret, secretGiven, type SecretSource } from './secrets.js';
 import { defaultStoreDir } from './storePath.js';
 
@@ -62,6 +63,9 @@ const OPTIONS = {
   'timeout-ms': { type: 'string' },
   'no-check': { type: 'boolean' },
   probe: { type: 'boolean' },
+  // serve --webkms (issue 15)
+  webkms: { type: 'boolean' },
+  controller: { type: 'string', multiple: true },
 } as const;
 
 export function usage(): string {
@@ -75,6 +79,7 @@ export function usage(): string {
     'commands:',
     ...COMMANDS.map((c) => `  ${c.usage}`),
     '  rpc                      JSON-RPC 2.0 lines on stdin, answers on stdout (caller cli)',
+    '  serve --webkms [--port N] --controller DID [--controller ...]   WebKMS on https://127.0.0.1 (caller rest) until SIGINT',
   ].join('\n');
 }
 
@@ -154,8 +159,13 @@ async function run(argv: string[]): Promise<number> {
   }
   const json = values.json === true;
   const isRpc = positionals[0] === 'rpc';
-  const found = isRpc ? undefined : findCommand(positionals);
-  if (!isRpc && !found) throw new UsageError(`unknown command '${positionals.slice(0, 2).join(' ')}'`);
+  const isServe = positionals[0] === 'serve';
+  if (isServe) {
+    if (values.webkms !== true || positionals.length !== 1) throw new UsageError('usage: owkms serve --webkms [--port N] --controller DID');
+    for (const k of Object.keys(values)) if (![...GLOBAL, ...SERVE_OPTIONS].includes(k)) throw new UsageError(`serve does not take --${k}`);
+  }
+  const found = isRpc || isServe ? undefined : findCommand(positionals);
+  if (!isRpc && !isServe && !found) throw new UsageError(`unknown command '${positionals.slice(0, 2).join(' ')}'`);
   if (found) {
     const allowed = new Set([...GLOBAL, ...found.command.options]);
     for (const k of Object.keys(values)) if (!allowed.has(k)) throw new UsageError(`${found.command.name} does not take --${k}`);
@@ -166,12 +176,12 @@ async function run(argv: string[]): Promise<number> {
   const pinSrc = { env: 'OWKMS_PIN', file: values['pin-file'], what: 'PIN' };
   const secrets = new SecretCache({ passphrase: passphraseSrc, 'new-passphrase': newPassphraseSrc, pin: pinSrc });
   const storeDir = values.store ?? defaultStoreDir();
-  const host = await KmsHost.start({ storeDir, transport: 'stdio', callers: ['cli'], holder: 'owkms cli', stderr: 'inherit' });
+  const host = await KmsHost.start({ storeDir, transport: 'stdio', callers: isServe ? ['cli', 'rest'] : ['cli'], holder: isServe ? 'owkms serve' : 'owkms cli', stderr: 'inherit' });
   try {
     const client = host.client;
     const used: { passphrase?: string; pin?: string } = {};
     // rpc reads the protocol from stdin, so it only unlocks with secrets given without asking.
-    const needsUnlock = isRpc ? secretGiven(passphraseSrc) || secretGiven(pinSrc) : found!.command.unlock;
+    const needsUnlock = isRpc ? secretGiven(passphraseSrc) || secretGiven(pinSrc) : isServe || found!.command.unlock;
     if (needsUnlock) {
       const status = await client.call('kms.status', { probe: false });
       if (status.state === 'locked') {
@@ -185,6 +195,10 @@ async function run(argv: string[]): Promise<number> {
     }
     if (isRpc) {
       await runRpc(host);
+      return 0;
+    }
+    if (isServe) {
+      await runServe(client, { storeDir, port: values.port, controllers: values.controller ?? [], json });
       return 0;
     }
     const inv: Invocation = {

@@ -26,6 +26,7 @@ import { keysHandlers } from './services/keysService.js';
 import { lifecycleHandlers } from './services/lifecycleService.js';
 import { tokensHandlers } from './services/tokensService.js';
 import { remotesHandlers } from './services/remotesService.js';
+import { webkmsHandlers } from './services/webkmsService.js';
 
 /** Methods whose calls are not audited: reading the state is not an operation on keys. */
 const UNAUDITED: ReadonlySet<string> = new Set(['kms.status', 'audit.list', 'audit.verify', 'tokens.list']);
@@ -53,6 +54,7 @@ export class Dispatcher {
       ...auditHandlers(ctx),
       ...tokensHandlers(ctx),
       ...remotesHandlers(ctx),
+      ...webkmsHandlers(ctx),
       ...extra,
     };
   }
@@ -71,7 +73,7 @@ export class Dispatcher {
       const handler = this.handlers[method] as Handler<MethodName> | undefined;
       if (!handler) throw new KmsError('UNKNOWN_METHOD', `method '${method}' is not available in this KMS`);
       // Key and crypto methods need the algorithm files, which load in the background after start.
-      if (method.startsWith('keys.') || method.startsWith('crypto.')) await this.ctx.registryReady;
+      if (method.startsWith('keys.') || method.startsWith('crypto.') || method.startsWith('webkms.')) await this.ctx.registryReady;
       call = { caller, method, audited: false };
       authorizeCaller(caller, method);
       const parsed = METHODS[method].params.safeParse(req.params ?? {});

@@ -7,6 +7,7 @@ import { keysMethods } from './keysMethods.js';
 import { kmsMethods } from './kmsMethods.js';
 import { tokensMethods } from './tokensMethods.js';
 import { remotesMethods } from './remotesMethods.js';
+import { webkmsMethods } from './webkmsMethods.js';
 
 export const METHODS = {
   ...kmsMethods,
@@ -16,6 +17,7 @@ export const METHODS = {
   ...auditMethods,
   ...tokensMethods,
   ...remotesMethods,
+  ...webkmsMethods,
 } as const;
 
 export type MethodName = keyof typeof METHODS;
