@@ -1,6 +1,7 @@
 // The owkms commands (DESIGN.md section 9): each maps its arguments and stdin to one KMS method's params.
 import { KmsError, MAX_DATA_BYTES, toB64u, type MethodName, type SealerEnrolment } from '../kms-process/api/index.js';
 import { REMOTE_COMMANDS } from './remoteCommands.js';
+import { WALLET_COMMANDS } from './walletCommands.js';
 
 export interface Invocation {
   positionals: string[];
@@ -163,6 +164,7 @@ export const COMMANDS: readonly Command[] = [
     params: async (inv) => defined({ limit: str(inv, 'limit') === undefined ? undefined : Number(str(inv, 'limit')), cursor: str(inv, 'cursor') }) },
   { name: 'audit verify', usage: 'audit verify', method: 'audit.verify', options: [], args: 0, unlock: true, params: async () => ({}) },
   ...REMOTE_COMMANDS,
+  ...WALLET_COMMANDS,
 ];
 
 /** Find the command named by the leading positionals (longest match). */

@@ -8,6 +8,7 @@ import { kmsMethods } from './kmsMethods.js';
 import { tokensMethods } from './tokensMethods.js';
 import { remotesMethods } from './remotesMethods.js';
 import { webkmsMethods } from './webkmsMethods.js';
+import { walletMethods } from './walletMethods.js';
 
 export const METHODS = {
   ...kmsMethods,
@@ -18,6 +19,7 @@ export const METHODS = {
   ...tokensMethods,
   ...remotesMethods,
   ...webkmsMethods,
+  ...walletMethods,
 } as const;
 
 export type MethodName = keyof typeof METHODS;
