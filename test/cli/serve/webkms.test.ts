@@ -94,11 +94,9 @@ async function overDelegate(parent: Record<string, unknown>, by: CapabilityAgent
  * HTTP Signatures carry no nonce and Ed25519 is deterministic: the same request from the same client within the same
  * second is byte-identical, which the service refuses as a replay. A client that means to repeat waits a second.
  */
-let lastGenerate = 0;
 async function nextSecond(): Promise<void> {
-  const now = Date.now();
-  if (Math.floor(now / 1000) === Math.floor(lastGenerate / 1000)) await new Promise((r) => setTimeout(r, 1000 - (now % 1000) + 20));
-  lastGenerate = Date.now();
+  // Every earlier request was signed in this second or before: after the boundary, `created` differs.
+  await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
 }
 
 /** The HTTP status of a webkms-client failure. */
