@@ -80,6 +80,16 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/** Signal the server and the processes it forked (its process group, led by the server we spawned). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
 function waitExit(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
@@ -119,14 +129,15 @@ export async function startPyKmip(): Promise<PyKmip> {
   let child: ChildProcess | undefined;
   let stderr = '';
   const start = async (): Promise<void> => {
-    const c = spawn('pykmip-server', ['-f', conf, '-l', logPath], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
+    // Its own process group: PyKMIP forks a policy-directory monitor (multiprocessing) that outlives a killed parent.
+    const c = spawn('pykmip-server', ['-f', conf, '-l', logPath], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, detached: true });
     child = c;
     c.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     const deadline = Date.now() + 20_000;
     while (!(await canConnect(port))) {
       if (c.exitCode !== null) throw new Error(`pykmip-server exited (${c.exitCode}): ${stderr.trim()}`);
       if (Date.now() > deadline) {
-        c.kill('SIGKILL');
+        killGroup(c, 'SIGKILL');
         throw new Error(`pykmip-server did not listen on 127.0.0.1:${port} within 20 s: ${stderr.trim()}`);
       }
       await new Promise((r) => setTimeout(r, 50));
@@ -135,10 +146,12 @@ export async function startPyKmip(): Promise<PyKmip> {
   const stop = async (): Promise<void> => {
     const c = child;
     if (!c) return;
-    if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-    const killer = setTimeout(() => c.kill('SIGKILL'), 5000);
+    if (c.exitCode === null && c.signalCode === null) killGroup(c, 'SIGTERM');
+    const killer = setTimeout(() => killGroup(c, 'SIGKILL'), 5000);
     await waitExit(c);
     clearTimeout(killer);
+    // The monitor child may still be there after the parent exited.
+    killGroup(c, 'SIGKILL');
     child = undefined;
   };
   await start();
