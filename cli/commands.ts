@@ -4,6 +4,8 @@ import { KmsError } from '../kms-process/api/errors.js';
 import { MAX_DATA_BYTES } from '../kms-process/api/limits.js';
 import type { MethodName, SealerEnrolment } from '../kms-process/api/index.js';
 import { callersOption, SERVICE_COMMANDS } from './serviceCommands.js';
+import { REMOTE_COMMANDS } from './remoteCommands.js';
+import { WALLET_COMMANDS } from './walletCommands.js';
 
 export interface Invocation {
   positionals: string[];
@@ -167,6 +169,8 @@ export const COMMANDS: readonly Command[] = [
     params: async (inv) => defined({ limit: str(inv, 'limit') === undefined ? undefined : Number(str(inv, 'limit')), cursor: str(inv, 'cursor') }) },
   { name: 'audit verify', usage: 'audit verify', method: 'audit.verify', options: [], args: 0, unlock: true, params: async () => ({}) },
   ...SERVICE_COMMANDS,
+  ...REMOTE_COMMANDS,
+  ...WALLET_COMMANDS,
 ];
 
 /** Find the command named by the leading positionals (longest match). */

@@ -6,12 +6,13 @@ import { COMMANDS, findCommand, readStdin, type Command, type Invocation } from 
 import type { ChannelClient } from '../kms-process/client/channelClient.js';
 import { printError, printResult } from './output.js';
 import { runRpc } from './rpc.js';
+import { runServe, SERVE_OPTIONS } from './serve/serveCommand.js';
 import { readSecret, secretGiven, type SecretSource } from './secrets.js';
 import { defaultStoreDir } from './storePath.js';
 import { runAgent } from './agentCommand.js';
 import { pkcs11ModulePath } from './pkcs11ModulePath.js';
 import { SERVICE_USAGE } from './serviceCommands.js';
-import { openKms } from './session.js';
+import { openKms, openOwnKms } from './session.js';
 
 const GLOBAL = ['store', 'json', 'passphrase-file', 'pin-file', 'help'];
 
@@ -59,6 +60,18 @@ const OPTIONS = {
   socket: { type: 'string' },
   'lock-after': { type: 'string' },
   callers: { type: 'string' },
+  // remote add|list (issue 15)
+  host: { type: 'string' },
+  port: { type: 'string' },
+  ca: { type: 'string' },
+  cert: { type: 'string' },
+  'kmip-version': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'no-check': { type: 'boolean' },
+  probe: { type: 'boolean' },
+  // serve --webkms (issue 15)
+  webkms: { type: 'boolean' },
+  controller: { type: 'string', multiple: true },
 } as const;
 
 export function usage(): string {
@@ -75,6 +88,7 @@ export function usage(): string {
     ...SERVICE_USAGE.map((u) => `  ${u}`),
     '',
     'With an agent running for the same keystore ($OWKMS_SOCKET, $OWKMS_SESSION), commands go to it instead of a KMS of their own.',
+    '  serve --webkms [--port N] --controller DID [--controller ...]   WebKMS on https://127.0.0.1 (caller rest) until SIGINT',
   ].join('\n');
 }
 
@@ -180,8 +194,13 @@ async function run(argv: string[]): Promise<number> {
     }
   }
   const isRpc = positionals[0] === 'rpc';
-  const found = isRpc ? undefined : findCommand(positionals);
-  if (!isRpc && !found) throw new UsageError(`unknown command '${positionals.slice(0, 2).join(' ')}'`);
+  const isServe = positionals[0] === 'serve';
+  if (isServe) {
+    if (values.webkms !== true || positionals.length !== 1) throw new UsageError('usage: owkms serve --webkms [--port N] --controller DID');
+    for (const k of Object.keys(values)) if (![...GLOBAL, ...SERVE_OPTIONS].includes(k)) throw new UsageError(`serve does not take --${k}`);
+  }
+  const found = isRpc || isServe ? undefined : findCommand(positionals);
+  if (!isRpc && !isServe && !found) throw new UsageError(`unknown command '${positionals.slice(0, 2).join(' ')}'`);
   if (found) {
     const allowed = new Set([...GLOBAL, ...found.command.options]);
     for (const k of Object.keys(values)) if (!allowed.has(k)) throw new UsageError(`${found.command.name} does not take --${k}`);
@@ -194,13 +213,16 @@ async function run(argv: string[]): Promise<number> {
   const storeDir = values.store ?? defaultStoreDir();
   // A TPM named by --tcti must be reachable through the KMS's sandbox in this run (later runs find it in the store).
   const sandbox = typeof values.tcti === 'string' ? { tctis: [values.tcti] } : undefined;
-  // A running agent for this keystore (a session), else a KMS of this process (one-shot).
-  const kms = await openKms(storeDir, sandbox);
+  // A running agent for this keystore (a session), else a KMS of this process (one-shot). `serve` always runs its
+  // own KMS, which also speaks for the WebKMS clients (caller rest).
+  const kms = isServe
+    ? await openOwnKms(storeDir, { callers: ['cli', 'rest'], holder: 'owkms serve', ...(sandbox ? { sandbox } : {}) })
+    : await openKms(storeDir, sandbox);
   try {
     const client = kms.client;
     const used: { passphrase?: string; pin?: string } = {};
     // rpc reads the protocol from stdin, so it only unlocks with secrets given without asking.
-    const needsUnlock = isRpc ? secretGiven(passphraseSrc) || secretGiven(pinSrc) : found!.command.unlock;
+    const needsUnlock = isRpc ? secretGiven(passphraseSrc) || secretGiven(pinSrc) : isServe || found!.command.unlock;
     if (needsUnlock) {
       const status = await client.call('kms.status', { probe: false });
       if (status.state === 'locked') {
@@ -214,6 +236,10 @@ async function run(argv: string[]): Promise<number> {
     }
     if (isRpc) {
       await runRpc(client);
+      return 0;
+    }
+    if (isServe) {
+      await runServe(client, { storeDir, port: values.port, controllers: values.controller ?? [], json });
       return 0;
     }
     const inv: Invocation = {

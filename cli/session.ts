@@ -53,6 +53,11 @@ export async function agentSession(storeDir: string, env: NodeJS.ProcessEnv = pr
 export async function openKms(storeDir: string, sandbox?: KmsHostOptions['sandbox']): Promise<KmsConnection> {
   const session = await agentSession(storeDir);
   if (session) return session;
-  const host = await KmsHost.start({ storeDir, transport: 'stdio', callers: ['cli'], holder: 'owkms cli', stderr: 'inherit', ...(sandbox ? { sandbox } : {}) });
+  return openOwnKms(storeDir, { callers: ['cli'], holder: 'owkms cli', ...(sandbox ? { sandbox } : {}) });
+}
+
+/** A KMS child of this process, whether or not an agent runs. */
+export async function openOwnKms(storeDir: string, o: Pick<KmsHostOptions, 'callers' | 'holder' | 'sandbox'>): Promise<KmsConnection> {
+  const host = await KmsHost.start({ storeDir, transport: 'stdio', stderr: 'inherit', ...o });
   return { client: host.client, viaAgent: false, close: () => host.stop() };
 }

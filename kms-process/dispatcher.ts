@@ -26,6 +26,9 @@ import { keysHandlers } from './services/keysService.js';
 import { lifecycleHandlers } from './services/lifecycleService.js';
 import { tokensHandlers } from './services/tokensService.js';
 import { pkcs11PinHandlers } from './services/pkcs11PinService.js';
+import { remotesHandlers } from './services/remotesService.js';
+import { webkmsHandlers } from './services/webkmsService.js';
+import { walletHandlers } from './services/walletService.js';
 
 /** Methods whose calls are not audited: reading the state is not an operation on keys. */
 const UNAUDITED: ReadonlySet<string> = new Set(['kms.status', 'audit.list', 'audit.verify', 'tokens.list', 'pkcs11.pinStatus']);
@@ -53,6 +56,9 @@ export class Dispatcher {
       ...auditHandlers(ctx),
       ...tokensHandlers(ctx),
       ...pkcs11PinHandlers(ctx),
+      ...remotesHandlers(ctx),
+      ...webkmsHandlers(ctx),
+      ...walletHandlers(ctx),
       ...extra,
     };
   }
@@ -71,7 +77,7 @@ export class Dispatcher {
       const handler = this.handlers[method] as Handler<MethodName> | undefined;
       if (!handler) throw new KmsError('UNKNOWN_METHOD', `method '${method}' is not available in this KMS`);
       // Key and crypto methods need the algorithm files, which load in the background after start.
-      if (method.startsWith('keys.') || method.startsWith('crypto.')) await this.ctx.registryReady;
+      if (method.startsWith('keys.') || method.startsWith('crypto.') || method.startsWith('webkms.') || method.startsWith('wallet.')) await this.ctx.registryReady;
       call = { caller, method, audited: false };
       authorizeCaller(caller, method);
       const parsed = METHODS[method].params.safeParse(req.params ?? {});

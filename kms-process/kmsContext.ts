@@ -11,6 +11,7 @@ import { KeyCache } from './keystore/keyCache.js';
 import { Keystore } from './keystore/keystore.js';
 import type { PinFailureStore } from './providers/pkcs11/pinFailureStore.js';
 import { Pkcs11Runtime } from './providers/pkcs11/pkcs11Runtime.js';
+import { KmipRuntime } from './providers/kmip/kmipRuntime.js';
 import type { ExternalKeyProvider, KeyProvider } from './providers/provider.js';
 import { SoftwareProvider } from './providers/softwareProvider.js';
 import { KeychainSealer } from './sealing/keychainSealer.js';
@@ -39,6 +40,8 @@ export class KmsContext {
   readonly cache: KeyCache;
   readonly software: SoftwareProvider;
   readonly pkcs11: Pkcs11Runtime;
+  /** KMIP servers' clients (issue 15), made on first use from the keystore's remotes. */
+  readonly kmip: KmipRuntime;
   readonly sealers = new Map<SealerKind, Sealer>();
   readonly audit: AuditBatcher;
   /** The app integrity check that every unseal passes first (a development build reports itself unverified). */
@@ -63,6 +66,7 @@ export class KmsContext {
       }
     });
     this.pkcs11 = new Pkcs11Runtime(() => this.pinStore());
+    this.kmip = new KmipRuntime(() => this.keystore.remotes);
     this.sealers.set('passphrase', new PassphraseSealer());
     this.sealers.set('tpm', new TpmSealer());
     this.sealers.set('keychain', new KeychainSealer());
@@ -97,6 +101,7 @@ export class KmsContext {
   async externalProvider(id: string): Promise<ExternalKeyProvider> {
     const kind = id.split(':', 1)[0]!;
     if (kind === 'pkcs11') return (await this.pkcs11.get()).provider;
+    if (kind === 'kmip') return this.kmip.provider;
     throw new KmsError('UNSUPPORTED', `provider '${kind}' is not available in this KMS`);
   }
 
@@ -109,12 +114,23 @@ export class KmsContext {
   async lock(): Promise<void> {
     this.audit.flush();
     this.cache.clear();
+    this.kmip.closeAll();
     if (!(this.opened instanceof KmsError)) this.opened.lock();
     // Token logins end with the lock too: keys and sealers on tokens need the PIN again.
     if (this.pkcs11.started) await (await this.pkcs11.get()).tokens.logoutAll();
   }
 
+  /**
+   * host:port of every configured KMIP server, readable before unlock (for a sandbox that allows TCP connect only
+   * to these; rows are authenticated at use, not here). Empty when the keystore did not open.
+   */
+  kmipEndpoints(): Array<{ host: string; port: number }> {
+    if (this.opened instanceof KmsError) return [];
+    return this.opened.remotes.endpoints().map(({ host, port }) => ({ host, port }));
+  }
+
   close(): void {
+    this.kmip.closeAll();
     void this.pkcs11.close();
     this.audit.flush();
     this.cache.dispose();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on Debian 12 (system packages, then npm packages) and runs every check:
-# types, lint, and the test suite against real SoftHSM2, swtpm and gnome-keyring, which the tests start themselves.
+# types, lint, and the test suite against real SoftHSM2, swtpm, gnome-keyring and PyKMIP, which the tests start themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,11 +12,12 @@ PACKAGES=(
   swtpm swtpm-tools tpm2-tools         # TPM 2.0 simulator and tools
   gnome-keyring dbus libsecret-tools   # the Secret Service, in a private D-Bus session
   libjson-c-dev libpkcs11-helper1-dev  # the PKCS#11 module: json-c, and a PKCS#11 3.0 header (p11-kit's is 2.40 in Debian 12)
-  openssl libengine-pkcs11-openssl     # OpenSSL: the independent Ed25519 verifier of the release manifest, and a consumer of the module through its pkcs11 engine (libp11)
+  openssl libengine-pkcs11-openssl     # OpenSSL: certificates for the KMIP tests, the independent Ed25519 verifier of the release manifest, and a consumer of the module through its pkcs11 engine (libp11)
   gnutls-bin                           # p11tool
   openssh-client openssh-server        # ssh-keygen -D, ssh -I, and an sshd on loopback
   util-linux                           # setpriv: a process of another user (nobody) at the agent's socket
   chromium fonts-dejavu-core           # the e2e harness: the renderer in headless Chromium (playwright-core), legible screenshots
+  python3-pykmip                       # a KMIP server (PyKMIP) for the kmip: provider's tests
 )
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done

@@ -7,6 +7,9 @@ import { keysMethods } from './keysMethods.js';
 import { kmsMethods } from './kmsMethods.js';
 import { pkcs11Methods } from './pkcs11Methods.js';
 import { tokensMethods } from './tokensMethods.js';
+import { remotesMethods } from './remotesMethods.js';
+import { webkmsMethods } from './webkmsMethods.js';
+import { walletMethods } from './walletMethods.js';
 
 export const METHODS = {
   ...kmsMethods,
@@ -16,6 +19,9 @@ export const METHODS = {
   ...auditMethods,
   ...tokensMethods,
   ...pkcs11Methods,
+  ...remotesMethods,
+  ...webkmsMethods,
+  ...walletMethods,
 } as const;
 
 export type MethodName = keyof typeof METHODS;

@@ -12,6 +12,7 @@ import { KeyTable } from './keyTable.js';
 import { removeHolder } from './lockFile.js';
 import type { UnlockPolicy } from './masterKeyShares.js';
 import { MetaTable } from './metaTable.js';
+import { RemoteTable } from './remoteTable.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { UnlockThrottle } from './unlockThrottle.js';
 
@@ -22,6 +23,8 @@ export class Keystore {
   readonly audit: AuditLog;
   readonly throttle: UnlockThrottle;
   private readonly keyTable: KeyTable;
+  /** KMIP servers (issue 15); endpoints() works while locked, everything else needs the keystore unlocked. */
+  readonly remotes: RemoteTable;
   private dk: DerivedKeys | undefined;
 
   private constructor(
@@ -32,6 +35,7 @@ export class Keystore {
     this.audit = new AuditLog(db);
     this.throttle = new UnlockThrottle(db);
     this.keyTable = new KeyTable(db, () => this.derived());
+    this.remotes = new RemoteTable(db, () => this.derived(), this.meta);
   }
 
   static open(dir: string, caller: string): Keystore {

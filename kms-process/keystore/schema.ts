@@ -47,6 +47,20 @@ CREATE TABLE IF NOT EXISTS key_versions (
   PRIMARY KEY (key_id, version)
 ) STRICT;
 
+-- KMIP servers (keystore/remoteTable.ts): the client key encrypted like key material, every row MACed.
+CREATE TABLE IF NOT EXISTS remotes (
+  name TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  port INTEGER NOT NULL,
+  ca TEXT NOT NULL,
+  cert TEXT NOT NULL,
+  options TEXT NOT NULL,
+  key_iv BLOB NOT NULL,
+  key_ct BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  mac BLOB NOT NULL
+) STRICT;
+
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY,
   at INTEGER NOT NULL,

@@ -50,6 +50,16 @@ const REST: ReadonlySet<string> = new Set<MethodName>([
   'crypto.macVerify',
   'crypto.random',
   'crypto.batch',
+  // owkms serve --webkms (issue 15): DeriveSecret, and WebKMS's own methods (keys it makes admit `rest` only; its
+  // key-encryption keys wrap only the client's own bytes).
+  'crypto.agree',
+  'webkms.createKeystore',
+  'webkms.listKeystores',
+  'webkms.generateKey',
+  'webkms.wrapKey',
+  'webkms.unwrapKey',
+  'webkms.revoke',
+  'webkms.audit',
 ]);
 
 /**
