@@ -212,7 +212,9 @@ async function run(argv: string[]): Promise<number> {
   const secrets = new SecretCache({ passphrase: passphraseSrc, 'new-passphrase': newPassphraseSrc, pin: pinSrc });
   const storeDir = values.store ?? defaultStoreDir();
   // A TPM named by --tcti must be reachable through the KMS's sandbox in this run (later runs find it in the store).
-  const sandbox = typeof values.tcti === 'string' ? { tctis: [values.tcti] } : undefined;
+  // Likewise the KMIP server that `remote add` names (remotes.add records it in the store for later runs).
+  const connect = found?.command.name === 'remote add' && typeof values.host === 'string' && typeof values.port === 'string' ? [`${values.host}:${values.port}`] : [];
+  const sandbox = typeof values.tcti === 'string' || connect.length > 0 ? { tctis: typeof values.tcti === 'string' ? [values.tcti] : [], connect } : undefined;
   // A running agent for this keystore (a session), else a KMS of this process (one-shot). `serve` always runs its
   // own KMS, which also speaks for the WebKMS clients (caller rest).
   const kms = isServe

@@ -18,6 +18,14 @@ export function keyAdmits(key: Pick<KeyRecord, 'policy'>, caller: Caller): boole
   return !OPT_IN_CALLERS.has(caller);
 }
 
+/**
+ * Whether `caller` sees `key` in keys.list and keys.get: the wallet's owners (main's trusted flows, the CLI) see every
+ * key so they can manage it; other callers see only the keys they may use.
+ */
+export function keyVisibleTo(key: Pick<KeyRecord, 'policy'>, caller: Caller): boolean {
+  return CONFIRMING_CALLERS.has(caller) || keyAdmits(key, caller);
+}
+
 export function authorizeKeyUse(key: KeyRecord, op: Operation, caller: Caller): void {
   if (!keyAdmits(key, caller)) {
     throw new KmsError('POLICY_DENIED', `this key does not admit caller '${caller}'`);

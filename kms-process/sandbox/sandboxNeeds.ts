@@ -59,3 +59,16 @@ export function recordEnrolledTctis(storeDir: string, copies: ReadonlyArray<{ ki
     process.stderr.write(`owkms: could not record the TPM's TCTI for the sandbox: ${(e as NodeJS.ErrnoException).code ?? 'error'}\n`);
   }
 }
+
+/** Keep the endpoints of the remote KMS servers in the keystore (and the TCTIs recorded before) for the next start. */
+export function recordRemoteEndpoints(storeDir: string, endpoints: ReadonlyArray<{ host: string; port: number }>): void {
+  const connect = [...new Set(endpoints.map((e) => (e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`)))];
+  const before = readSandboxNeeds(storeDir);
+  if (connect.length === before.connect.length && connect.every((c, i) => c === before.connect[i])) return;
+  try {
+    writeSandboxNeeds(storeDir, { tctis: before.tctis, connect });
+  } catch (e) {
+    // The keystore change has succeeded; the next start then reaches the server only if the parent names it.
+    process.stderr.write(`owkms: could not record the remote endpoints for the sandbox: ${(e as NodeJS.ErrnoException).code ?? 'error'}\n`);
+  }
+}

@@ -5,7 +5,7 @@ import type { KeyMaterial } from '../algorithms/algorithm.js';
 import { algorithmForJwk } from '../algorithms/jwkAlgorithm.js';
 import type { KeyRecord } from '../keystore/keyTable.js';
 import type { KmsContext } from '../kmsContext.js';
-import { authorizeKeyAdmin, keyAdmits, newKeyPolicy } from '../policy/keyPolicy.js';
+import { authorizeKeyAdmin, keyVisibleTo, newKeyPolicy } from '../policy/keyPolicy.js';
 import type { Call, HandlerTable } from './handler.js';
 import type { KeyProvider } from '../providers/provider.js';
 import { keyInfo } from './keyInfo.js';
@@ -116,13 +116,13 @@ export function keysHandlers(ctx: KmsContext): HandlerTable {
       if (!Number.isSafeInteger(after) || after < 0) throw new KmsError('INVALID_REQUEST', 'malformed cursor', { data: { path: 'cursor' } });
       const { records, last } = ctx.keystore.keys.page(after, p.limit ?? 100);
       // Opt-in callers (the PKCS#11 module) see only the keys that name them; a page may then hold fewer keys.
-      const visible = records.filter((r) => keyAdmits(r, call.caller));
+      const visible = records.filter((r) => keyVisibleTo(r, call.caller));
       return { keys: visible.map((r) => keyInfo(ctx.registry, r)), ...(last !== undefined ? { nextCursor: String(last) } : {}) };
     },
 
     'keys.get': async (p, call) => {
       const rec = ctx.keystore.keys.get(p.id);
-      if (!keyAdmits(rec, call.caller)) throw new KmsError('NOT_FOUND', 'no key with that id');
+      if (!keyVisibleTo(rec, call.caller)) throw new KmsError('NOT_FOUND', 'no key with that id');
       return keyInfo(ctx.registry, rec);
     },
 

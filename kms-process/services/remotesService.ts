@@ -8,6 +8,7 @@ import { KmipClient } from '../providers/kmip/kmipClient.js';
 import { DEFAULT_LIMITS } from '../providers/kmip/kmipPool.js';
 import { remoteError } from '../providers/kmip/kmipProvider.js';
 import { QUERY_FUNCTION } from '../providers/kmip/kmipTags.js';
+import { recordRemoteEndpoints } from '../sandbox/sandboxNeeds.js';
 import type { HandlerTable } from './handler.js';
 
 type Probe = NonNullable<Result<'remotes.add'>['probe']>;
@@ -90,6 +91,8 @@ export function remotesHandlers(ctx: KmsContext): HandlerTable {
       ctx.write(() => ctx.keystore.remotes.insert(record, p.key), { caller: call.caller, method: call.method, outcome: 'ok' });
       call.audited = true;
       ctx.kmip.forget(p.name);
+      // The sandbox is fixed at start: the next KMS start reads the endpoints from the store's sandbox.json.
+      recordRemoteEndpoints(ctx.options.storeDir, ctx.keystore.remotes.endpoints());
       return { ...describe(record), ...(checked ? { probe: checked } : {}) };
     },
 
@@ -106,6 +109,7 @@ export function remotesHandlers(ctx: KmsContext): HandlerTable {
       ctx.write(() => ctx.keystore.remotes.delete(p.name), { caller: call.caller, method: call.method, outcome: 'ok' });
       call.audited = true;
       ctx.kmip.forget(p.name);
+      recordRemoteEndpoints(ctx.options.storeDir, ctx.keystore.remotes.endpoints());
       return { name: p.name, removed: true as const };
     },
   };

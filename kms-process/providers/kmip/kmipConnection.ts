@@ -34,6 +34,8 @@ export class KmipTransportError extends Error {
 function describe(e: unknown): string {
   const err = e as { code?: unknown; reason?: unknown; message?: unknown };
   const code = typeof err.code === 'string' ? err.code : '';
+  // Landlock refuses connect() with EACCES: the KMS's sandbox reaches only the endpoints known when it started.
+  if (code === 'EACCES') return 'the KMS sandbox does not allow this endpoint yet: it allows the remotes known when the KMS started (restart the KMS)';
   const reason = typeof err.reason === 'string' ? err.reason : typeof err.message === 'string' ? err.message : '';
   return [code, reason.slice(0, 160)].filter(Boolean).join(': ') || 'connection failed';
 }

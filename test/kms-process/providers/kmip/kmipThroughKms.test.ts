@@ -15,6 +15,9 @@ import { startPyKmip, type PyKmip } from '../../../services/pykmip.js';
 
 let server: PyKmip;
 let kms: TestKms;
+/** A server that accepts TCP connections and never answers (a hung KMIP server), reachable through the sandbox. */
+let silent: Server;
+let silentPort: number;
 const DATA = b64u('transfer 10 to bob');
 
 function remoteParams(name: string, extra: Record<string, unknown> = {}) {
@@ -31,10 +34,15 @@ function remoteParams(name: string, extra: Record<string, unknown> = {}) {
 
 beforeAll(async () => {
   server = await startPyKmip();
-  kms = await startInitializedKms({ callers: ['test', 'ui', 'rest', 'app'] });
+  silent = createServer(() => {});
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+  silentPort = (silent.address() as { port: number }).port;
+  // The KMS's sandbox allows TCP connect only to endpoints named at its start (or recorded by remotes.add).
+  kms = await startInitializedKms({ callers: ['test', 'ui', 'rest', 'app'], sandbox: { connect: [`127.0.0.1:${server.port}`, `127.0.0.1:${silentPort}`] } });
 });
 
 afterAll(async () => {
+  silent?.close();
   await kms?.stop();
   removeDir(kms?.dir ?? '');
   await server?.dispose();
@@ -174,10 +182,7 @@ describe('keys on the server', () => {
   });
 
   it('a hung server costs its own callers one timeout; local keys answer meanwhile (no head-of-line blocking)', async () => {
-    const silent: Server = createServer(() => {});
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
-    const port = (silent.address() as { port: number }).port;
-    await kms.client.call('remotes.add', { ...remoteParams('hung'), port, check: false, timeoutMs: 3000 });
+    await kms.client.call('remotes.add', { ...remoteParams('hung'), port: silentPort, check: false, timeoutMs: 3000 });
     // remotes.list with probe sends a request to every remote, the hung one included.
     const local = await kms.client.call('keys.generate', { algorithm: 'ed25519' });
     const t0 = Date.now();
@@ -201,7 +206,6 @@ describe('keys on the server', () => {
     expect(hung.probe?.error).toMatch(/KMIP server 'hung'/);
     expect(slowElapsed).toBeGreaterThanOrEqual(2500);
     expect(slowElapsed).toBeLessThan(8000);
-    silent.close();
     await kms.client.call('remotes.remove', { name: 'hung' });
   });
 
@@ -222,11 +226,35 @@ describe('keys on the server', () => {
   });
 });
 
+describe('the sandbox', () => {
+  it('a KMS started without the endpoint cannot reach the server (REMOTE_ERROR naming the sandbox); remotes.add records it, and the next start reaches it', async () => {
+    const k = await startInitializedKms();
+    try {
+      const refused = await k.client.call('remotes.add', remoteParams('pykmip')).catch((e: { kind: string; message: string }) => e);
+      expect(refused).toMatchObject({ kind: 'REMOTE_ERROR', message: expect.stringContaining('sandbox') });
+      // Recorded without the probe (--no-check): the endpoint is then in the store's sandbox.json for the next start.
+      await k.client.call('remotes.add', { ...remoteParams('pykmip'), check: false });
+      expect(JSON.parse(readFileSync(join(k.dir, 'sandbox.json'), 'utf8')).connect).toEqual([`127.0.0.1:${server.port}`]);
+      const c = await k.restart();
+      await c.call('kms.unlock', { passphrase: PASSPHRASE });
+      const key = await c.call('keys.generate', { algorithm: 'aes-256', provider: 'kmip:pykmip' });
+      const enc = await c.call('crypto.encrypt', { id: key.id, data: b64u('through the sandbox') });
+      expect(enc.ciphertext.length).toBeGreaterThan(0);
+      await c.call('keys.delete', { id: key.id });
+      await c.call('remotes.remove', { name: 'pykmip' });
+      expect(JSON.parse(readFileSync(join(k.dir, 'sandbox.json'), 'utf8')).connect).toEqual([]);
+    } finally {
+      await k.stop();
+      removeDir(k.dir);
+    }
+  });
+});
+
 describe('what the keystore holds', () => {
   let dir: string;
 
   beforeAll(async () => {
-    const k = await startInitializedKms();
+    const k = await startInitializedKms({ sandbox: { connect: [`127.0.0.1:${server.port}`] } });
     dir = k.dir;
     await k.client.call('remotes.add', remoteParams('pykmip'));
     const key = await k.client.call('keys.generate', { algorithm: 'aes-256', provider: 'kmip:pykmip' });
