@@ -14,6 +14,7 @@ import { SoftwareProvider } from './providers/softwareProvider.js';
 import { KeychainSealer } from './sealing/keychainSealer.js';
 import { PassphraseSealer } from './sealing/passphraseSealer.js';
 import type { Sealer } from './sealing/sealer.js';
+import { KeySetCheck } from './services/keySetCheck.js';
 import { TpmSealer } from './sealing/tpmSealer.js';
 
 export { KMS_VERSION } from './api/version.js';
@@ -37,6 +38,8 @@ export class KmsContext {
   readonly pkcs11: Pkcs11Runtime;
   readonly sealers = new Map<SealerKind, Sealer>();
   readonly audit: AuditBatcher;
+  /** The background check of the whole key set after each unlock. */
+  readonly keySetCheck = new KeySetCheck();
   /** Requests being handled right now (set by the dispatcher); more than one means callers are pipelining. */
   inflight = 0;
   private readonly opened: Keystore | KmsError;
@@ -95,13 +98,14 @@ export class KmsContext {
   }
 
   /** A keystore write with its audit entry, after the batched entries that came before it. */
-  write<T>(fn: () => T, audit: AuditRecord): T {
+  write<T>(fn: () => T, audit: AuditRecord, opts: { erases?: boolean } = {}): T {
     this.audit.flush();
-    return this.keystore.write(fn, [audit]);
+    return this.keystore.write(fn, [audit], opts);
   }
 
   async lock(): Promise<void> {
-    this.audit.flush();
+    this.keySetCheck.stop();
+    this.audit.flushAll();
     this.cache.clear();
     if (!(this.opened instanceof KmsError)) this.opened.lock();
     // Token logins end with the lock too: keys and sealers on tokens need the PIN again.
@@ -109,8 +113,9 @@ export class KmsContext {
   }
 
   close(): void {
+    this.keySetCheck.stop();
     void this.pkcs11.close();
-    this.audit.flush();
+    this.audit.flushAll();
     this.cache.dispose();
     if (!(this.opened instanceof KmsError)) this.opened.close();
   }

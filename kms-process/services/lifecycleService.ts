@@ -7,7 +7,7 @@ import { MASTER_KEY_BYTES } from '../keystore/masterKeyShares.js';
 import { KMS_VERSION, type KmsContext } from '../kmsContext.js';
 import type { HandlerTable } from './handler.js';
 import { recoverMasterKey, sealerFor, sealShares, UNLOCK_SUBJECT, unlockNeeds } from './masterKeyRecovery.js';
-import { checkRollback, startRollbackCounter, stopRollbackCounter, type RollbackCheck } from './rollbackGuard.js';
+import { checkRollback, startRollbackCounter, stopRollbackCounter, type RollbackStatus } from './rollbackGuard.js';
 
 /** The shortest passphrase the KMS accepts at enrolment (NIST SP 800-63B's minimum for memorized secrets). */
 export const MIN_PASSPHRASE_CHARS = 8;
@@ -25,7 +25,7 @@ function checkEnrolments(enrolments: readonly SealerEnrolment[], policy: 'any' |
 }
 
 export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
-  let rollback: RollbackCheck = { state: 'none' };
+  let rollback: RollbackStatus = { guard: 'none', state: 'none', detail: 'not checked yet' };
 
   return {
     'kms.status': async (p) => {
@@ -67,7 +67,13 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
         ...(ks.state === 'locked' ? { failedAttempts: ks.throttle.read(UNLOCK_SUBJECT).failures, unlockNeeds: unlockNeeds(ctx, ks) } : {}),
         ...(retry > 0 ? { retryAfterMs: retry } : {}),
         ...(ctx.options.hardening ? { hardening: ctx.options.hardening } : {}),
-        ...(ks.state === 'unlocked' ? { rollback: rollback.state === 'skipped' ? `skipped: ${rollback.reason}` : rollback.state } : {}),
+        ...(ks.state === 'unlocked'
+          ? {
+              rollback: rollback.state === 'skipped' ? `skipped: ${rollback.detail}` : rollback.state,
+              rollbackGuard: { kind: rollback.guard, detail: rollback.detail },
+              keySet: ks.keySetDamage ? 'tampered' : ctx.keySetCheck.state,
+            }
+          : {}),
       };
     },
 
@@ -84,8 +90,8 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       } finally {
         mk.fill(0);
       }
-      await startRollbackCounter(ks);
-      rollback = { state: 'checked', counter: ks.meta.get('rollback_counter') ?? '0' };
+      rollback = await startRollbackCounter(ks);
+      ctx.keySetCheck.start(ks);
       return { state: 'unlocked' as const, keystoreId };
     },
 
@@ -101,6 +107,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
         await ctx.lock();
         throw e;
       }
+      ctx.keySetCheck.start(ks);
       return { state: 'unlocked' as const, unlockedBy: by };
     },
 
@@ -122,7 +129,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       for (const c of old) {
         if (!kept.has(c.kind)) await sealerFor(ctx, c.kind).forget?.(c, { keystoreId: ks.keystoreId!, storeDir: ks.dir });
       }
-      if (kept.has('tpm') && !old.some((c) => c.kind === 'tpm')) await startRollbackCounter(ks);
+      if (kept.has('tpm') && !old.some((c) => c.kind === 'tpm')) rollback = await startRollbackCounter(ks);
       if (!kept.has('tpm') && old.some((c) => c.kind === 'tpm')) await stopRollbackCounter(ks, old);
       return { sealers: p.sealers.map((e) => e.kind), unlockPolicy: policy };
     },
