@@ -91,7 +91,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
         mk.fill(0);
       }
       rollback = await startRollbackCounter(ks);
-      ctx.keySetCheck.start(ks);
+      ctx.keySetCheck.start(ks, () => ctx.inflight > 0);
       return { state: 'unlocked' as const, keystoreId };
     },
 
@@ -107,7 +107,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
         await ctx.lock();
         throw e;
       }
-      ctx.keySetCheck.start(ks);
+      ctx.keySetCheck.start(ks, () => ctx.inflight > 0);
       return { state: 'unlocked' as const, unlockedBy: by };
     },
 
