@@ -52,6 +52,15 @@ export class UnlockThrottle {
     this.write(subject, { failures: this.read(subject).failures + 1, lastFailureAt: this.now() });
   }
 
+  /**
+   * The check failed: the wait starts now, not when the attempt began (a slow check, Argon2 under load, must not
+   * eat the backoff it earns).
+   */
+  failed(subject: string): void {
+    const s = this.read(subject);
+    if (s.failures > 0) this.write(subject, { failures: s.failures, lastFailureAt: this.now() });
+  }
+
   /** Store a counter kept by someone else (the token service's PIN counts for tokens that do not count). */
   write(subject: string, state: AttemptState): void {
     if (state.failures === 0) return this.succeeded(subject);

@@ -69,7 +69,8 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
         ...(ctx.options.hardening ? { hardening: ctx.options.hardening } : {}),
         ...(ks.state === 'unlocked'
           ? {
-              rollback: rollback.state === 'skipped' ? `skipped: ${rollback.detail}` : rollback.state,
+              // The older field: checked (a guard holds the counter: compared, or set up now), skipped, or none.
+              rollback: rollback.state === 'skipped' ? `skipped: ${rollback.detail}` : rollback.guard === 'none' ? 'none' : 'checked',
               rollbackGuard: { kind: rollback.guard, detail: rollback.detail },
               keySet: ks.keySetDamage ? 'tampered' : ctx.keySetCheck.state,
             }
