@@ -13,7 +13,7 @@ import { KeyTable } from './keyTable.js';
 import { removeHolder } from './lockFile.js';
 import type { UnlockPolicy } from './masterKeyShares.js';
 import { MetaTable } from './metaTable.js';
-import { migrateSchema, SCHEMA_VERSION } from './schema.js';
+import { foreignSchemaObjects, migrateSchema, SCHEMA_VERSION } from './schema.js';
 import { UnlockThrottle } from './unlockThrottle.js';
 
 export type KeystoreState = 'uninitialized' | 'locked' | 'unlocked';
@@ -42,10 +42,18 @@ export class Keystore {
 
   static open(dir: string, caller: string): Keystore {
     const db = openDatabase(dir, caller);
-    return guarded(() => {
-      migrateSchema(db);
-      return new Keystore(dir, db);
-    }, dir);
+    try {
+      return guarded(() => {
+        const foreign = foreignSchemaObjects(db);
+        if (foreign.length > 0) throw new KmsError('TAMPERED', `the keystore file holds objects it never had (${[...foreign.join(', ')].slice(0, 120).join('')})`);
+        migrateSchema(db);
+        return new Keystore(dir, db);
+      }, dir);
+    } catch (e) {
+      db.close();
+      removeHolder(dir);
+      throw e;
+    }
   }
 
   get state(): KeystoreState {

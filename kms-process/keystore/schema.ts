@@ -73,3 +73,11 @@ export function migrateSchema(db: Db): void {
   const auditColumns = (db.prepare("SELECT name FROM pragma_table_info('audit')").pluck().all() as string[]);
   if (!auditColumns.includes('count')) db.exec('ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1');
 }
+
+/**
+ * Triggers and views are never part of a keystore: one added to the file offline would run inside the KMS's own
+ * writes (undo a tightened policy, clear the unlock attempt count). Their presence is TAMPERED, before any use.
+ */
+export function foreignSchemaObjects(db: Db): string[] {
+  return db.prepare("SELECT type || ' ' || name FROM sqlite_schema WHERE type IN ('trigger', 'view') ORDER BY name").pluck().all() as string[];
+}

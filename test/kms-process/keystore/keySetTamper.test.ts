@@ -178,6 +178,13 @@ describe('the key set, table by table', () => {
     expect(got.deletedSign).not.toBe('resolved');
   });
 
+  it('a trigger or view added to the file (it would run inside the KMS\'s own writes) is TAMPERED before any use', async () => {
+    const trigger = await probe(tampered('CREATE TRIGGER forget AFTER INSERT ON unlock_attempts BEGIN DELETE FROM unlock_attempts; END;'));
+    expect(trigger).toEqual(Object.fromEntries(Object.keys(UNTOUCHED).map((k) => [k, 'TAMPERED'])));
+    const view = await probe(tampered('CREATE VIEW v AS SELECT id FROM keys;'));
+    expect(view.weak).toBe('TAMPERED');
+  });
+
   it('the older keys and versions with the newer metadata: TAMPERED', async () => {
     const got = await probe(tampered('DELETE FROM keys; INSERT INTO keys SELECT * FROM old.keys; DELETE FROM key_versions; INSERT INTO key_versions SELECT * FROM old.key_versions;'));
     expect(got).toMatchObject({ weak: 'TAMPERED', deletedSign: 'TAMPERED', list: 'TAMPERED', keySet: 'tampered' });
