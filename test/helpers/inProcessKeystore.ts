@@ -37,3 +37,31 @@ export async function keystoreWithStoredKeys(dir: string, keys: StoredKey[]): Pr
     ctx.close();
   }
 }
+
+/**
+ * Turn a keystore made by this version back into what version 1 wrote (no key-set tree, no sealer set, no audit
+ * counts, schema_version 1), with its metadata MAC made again by the master key: a keystore from before issue 10.
+ */
+export async function downgradeToSchema1(dir: string): Promise<void> {
+  const ctx = new KmsContext({ storeDir: dir, holder: 'test-downgrade', keyCacheMs: 0 });
+  try {
+    const dispatcher = new Dispatcher(ctx);
+    const r = await dispatcher.handle({ jsonrpc: '2.0', id: 1, method: 'kms.unlock', params: { passphrase: PASSPHRASE } }, 'test', ['test']);
+    if ('error' in r) throw new Error(`unlock failed: ${JSON.stringify(r.error)}`);
+    ctx.keySetCheck.stop();
+    const db = (ctx.keystore as unknown as { db: import('better-sqlite3').Database }).db;
+    ctx.keystore.write(() => {
+      db.prepare("DELETE FROM meta WHERE k IN ('keyset_root', 'sealer_set', 'rollback_guard')").run();
+      db.prepare("UPDATE meta SET v = '1' WHERE k = 'schema_version'").run();
+      db.prepare('DELETE FROM keyset').run();
+    });
+    ctx.audit.flushAll();
+  } finally {
+    ctx.close();
+  }
+  // Outside any transaction: the audit table as version 1 made it.
+  const Database = (await import('better-sqlite3')).default;
+  const db = new Database(`${dir}/keystore.sqlite`);
+  db.exec('DROP TABLE keyset; ALTER TABLE audit DROP COLUMN count;');
+  db.close();
+}
