@@ -51,6 +51,12 @@ async function data(inv: Invocation): Promise<string> {
   return toB64u(await inv.stdin());
 }
 
+/** `--purposes sign,verify`: a key that wraps is made with `--purposes wrap,unwrap` (it then does nothing else). */
+function purposes(inv: Invocation): string[] | undefined {
+  const v = str(inv, 'purposes');
+  return v === undefined ? undefined : v.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+}
+
 const signOpts = (inv: Invocation) => ({
   scheme: str(inv, 'scheme'),
   hash: str(inv, 'hash'),
@@ -75,12 +81,13 @@ export const COMMANDS: readonly Command[] = [
   { name: 'init', usage: 'init --seal passphrase|keychain|tpm|pkcs11:TOKEN [--seal ...] [--unlock-policy any|all] [--tcti T]', method: 'kms.init', options: ['seal', 'unlock-policy', 'tcti'], args: 0, unlock: false,
     params: async (inv) => defined({ sealers: await sealers(inv), unlockPolicy: str(inv, 'unlock-policy') }) },
   { name: 'status', usage: 'status', method: 'kms.status', options: [], args: 0, unlock: false, params: async () => ({}) },
-  { name: 'keys generate', usage: 'keys generate --alg ALG [--label L] [--provider software|pkcs11:SERIAL] [--exportable] [--approval] [--callers app,pkcs11] [--words 12|24] (hd-seed; BIP39 passphrase from $OWKMS_BIP39_PASSPHRASE)', method: 'keys.generate', options: ['alg', 'label', 'provider', 'exportable', 'approval', 'words', 'callers'], args: 0, unlock: true,
+  { name: 'keys generate', usage: 'keys generate --alg ALG [--label L] [--provider software|pkcs11:SERIAL|kmip:NAME] [--purposes P,P] [--exportable] [--approval] [--callers app,pkcs11] [--words 12|24] (hd-seed; BIP39 passphrase from $OWKMS_BIP39_PASSPHRASE)', method: 'keys.generate', options: ['alg', 'label', 'provider', 'purposes', 'exportable', 'approval', 'words', 'callers'], args: 0, unlock: true,
     token: (inv) => ({ provider: str(inv, 'provider') }),
     params: async (inv) => defined({
       algorithm: required(inv, 'alg'),
       label: str(inv, 'label'),
       provider: str(inv, 'provider'),
+      purposes: purposes(inv),
       exportable: inv.options.exportable === true,
       requiresApproval: inv.options.approval === true,
       callers: callersOption(inv),
@@ -91,11 +98,11 @@ export const COMMANDS: readonly Command[] = [
     params: async (inv) => defined({ limit: str(inv, 'limit') === undefined ? undefined : Number(str(inv, 'limit')), cursor: str(inv, 'cursor') }) },
   { name: 'keys show', usage: 'keys show ID', method: 'keys.get', options: [], args: 1, unlock: true, params: async (inv) => ({ id: inv.positionals[0] }) },
   { name: 'keys delete', usage: 'keys delete ID', method: 'keys.delete', options: [], args: 1, unlock: true, params: async (inv) => ({ id: inv.positionals[0] }) },
-  { name: 'keys import', usage: 'keys import --format jwk|pkcs8|spki|raw|mnemonic [--alg ALG] [--label L] [--exportable] (key on stdin)\n  keys import --provider pkcs11:SERIAL --id HEX_CKA_ID|PIV_SLOT [--label L]', method: 'keys.import', options: ['format', 'alg', 'label', 'exportable', 'approval', 'provider', 'id'], args: 0, unlock: true,
+  { name: 'keys import', usage: 'keys import --format jwk|pkcs8|spki|raw|mnemonic [--alg ALG] [--label L] [--purposes P,P] [--exportable] (key on stdin)\n  keys import --provider pkcs11:SERIAL --id HEX_CKA_ID|PIV_SLOT [--label L]', method: 'keys.import', options: ['format', 'alg', 'label', 'purposes', 'exportable', 'approval', 'provider', 'id'], args: 0, unlock: true,
     token: (inv) => ({ provider: str(inv, 'provider') }),
     params: async (inv) => {
       const provider = str(inv, 'provider');
-      if (provider) return defined({ format: 'token', provider, locator: required(inv, 'id'), label: str(inv, 'label'), requiresApproval: inv.options.approval === true });
+      if (provider) return defined({ format: 'token', provider, locator: required(inv, 'id'), label: str(inv, 'label'), purposes: purposes(inv), requiresApproval: inv.options.approval === true });
       const format = required(inv, 'format');
       const raw = await inv.stdin();
       let payload: unknown;
@@ -108,7 +115,7 @@ export const COMMANDS: readonly Command[] = [
       } else payload = format === 'mnemonic' ? raw.toString('utf8').trim() : toB64u(raw);
       raw.fill(0);
       const bip39Passphrase = format === 'mnemonic' ? process.env.OWKMS_BIP39_PASSPHRASE : undefined;
-      return defined({ format, data: payload, algorithm: str(inv, 'alg'), label: str(inv, 'label'), exportable: inv.options.exportable === true, requiresApproval: inv.options.approval === true, bip39Passphrase });
+      return defined({ format, data: payload, algorithm: str(inv, 'alg'), label: str(inv, 'label'), purposes: purposes(inv), exportable: inv.options.exportable === true, requiresApproval: inv.options.approval === true, bip39Passphrase });
     } },
   { name: 'keys export', usage: 'keys export ID --format jwk|spki|raw|pkcs8|mnemonic [--private] [--wrap-with KEY [--mode kw|kwp|oaep]]', method: 'keys.export', options: ['format', 'private', 'wrap-with', 'mode'], args: 1, unlock: true,
     params: async (inv) => defined({ id: inv.positionals[0], format: required(inv, 'format'), private: inv.options.private === true, wrapWith: str(inv, 'wrap-with'), mode: str(inv, 'mode') }) },

@@ -30,6 +30,7 @@ const OPTIONS = {
   provider: { type: 'string' },
   exportable: { type: 'boolean' },
   approval: { type: 'boolean' },
+  purposes: { type: 'string' },
   limit: { type: 'string' },
   cursor: { type: 'string' },
   format: { type: 'string' },

@@ -7,7 +7,7 @@ import { KMS_VERSION } from './api/version.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { KmsContext } from './kmsContext.js';
 import { ChannelServer } from './transport/channelServer.js';
-import { electronParentPort, nodeIpcPort } from './transport/processPorts.js';
+import { electronParentPort, forkPipePort } from './transport/processPorts.js';
 import { streamPort } from './client/lineStreamPort.js';
 import { sandboxKms } from './sandbox/kmsSandbox.js';
 
@@ -24,9 +24,9 @@ function fail(message: string): never {
 function pickPort(kind: string): Port {
   const port =
     kind === 'electron' ? electronParentPort()
-    : kind === 'ipc' ? nodeIpcPort()
+    : kind === 'ipc' ? forkPipePort()
     : kind === 'stdio' ? streamPort(process.stdin, process.stdout)
-    : (electronParentPort() ?? nodeIpcPort() ?? streamPort(process.stdin, process.stdout));
+    : (electronParentPort() ?? streamPort(process.stdin, process.stdout));
   if (!port) fail(`transport '${kind}' is not available in this process`);
   return port;
 }

@@ -17,6 +17,7 @@ import { SoftwareProvider } from './providers/softwareProvider.js';
 import { KeychainSealer } from './sealing/keychainSealer.js';
 import { PassphraseSealer } from './sealing/passphraseSealer.js';
 import type { Sealer } from './sealing/sealer.js';
+import { KeySetCheck } from './services/keySetCheck.js';
 import { TpmSealer } from './sealing/tpmSealer.js';
 
 export { KMS_VERSION } from './api/version.js';
@@ -46,6 +47,8 @@ export class KmsContext {
   readonly audit: AuditBatcher;
   /** The app integrity check that every unseal passes first (a development build reports itself unverified). */
   readonly integrity = new IntegrityGate(appLocation());
+  /** The background check of the whole key set after each unlock. */
+  readonly keySetCheck = new KeySetCheck();
   /** Requests being handled right now (set by the dispatcher); more than one means callers are pipelining. */
   inflight = 0;
   private readonly opened: Keystore | KmsError;
@@ -106,13 +109,14 @@ export class KmsContext {
   }
 
   /** A keystore write with its audit entry, after the batched entries that came before it. */
-  write<T>(fn: () => T, audit: AuditRecord): T {
+  write<T>(fn: () => T, audit: AuditRecord, opts: { erases?: boolean } = {}): T {
     this.audit.flush();
-    return this.keystore.write(fn, [audit]);
+    return this.keystore.write(fn, [audit], opts);
   }
 
   async lock(): Promise<void> {
-    this.audit.flush();
+    this.keySetCheck.stop();
+    this.audit.flushAll();
     this.cache.clear();
     this.kmip.closeAll();
     if (!(this.opened instanceof KmsError)) this.opened.lock();
@@ -131,8 +135,9 @@ export class KmsContext {
 
   close(): void {
     this.kmip.closeAll();
+    this.keySetCheck.stop();
     void this.pkcs11.close();
-    this.audit.flush();
+    this.audit.flushAll();
     this.cache.dispose();
     if (!(this.opened instanceof KmsError)) this.opened.close();
   }

@@ -9,6 +9,10 @@ export const auditEntry = z.object({
   method: z.string(),
   keyId: z.string().optional(),
   outcome: z.string(),
+  /** Aggregated entries (rejected calls, public reads): how many calls this entry stands for. */
+  count: z.number().int().optional(),
+  /** false: written while the keystore was locked, so nothing vouches for it (audit.verify lists these). */
+  authenticated: z.literal(false).optional(),
 });
 export type AuditEntry = z.infer<typeof auditEntry>;
 
@@ -25,7 +29,9 @@ export const auditMethods = {
     result: z.object({
       ok: z.boolean(),
       entries: z.number().int(),
+      /** Entries written while locked: kept in sequence but not authenticated; never counted as verified. */
       unsealed: z.number().int(),
+      unauthenticatedSeqs: z.array(z.number().int()),
       firstBadSeq: z.number().int().optional(),
       reason: z.string().optional(),
     }),

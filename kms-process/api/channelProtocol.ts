@@ -3,12 +3,15 @@
 import type { Caller } from './callers.js';
 
 /**
- * One duplex message pipe (Electron parentPort, Node's fork IPC, or newline-delimited stdio). Messages are JSON
- * values: the process channels carry them as objects (serialized once, by the channel itself); the stdio port
- * writes JSON text lines and delivers each received line as a string, for the receiver to parse with its limits.
+ * One duplex message pipe: Electron's parentPort, the private pipe of a forked KMS (fd 3), or newline-delimited
+ * stdio. Every port the KMS reads from carries JSON text (`text: true`): the receiver checks the size of each
+ * message before parsing it, so an oversized message never becomes an object (Node's own fork IPC and Electron's
+ * structured clone would build it whole first). `send` takes a value or, on a text port, JSON text from the Outbox.
  */
 export interface Port {
-  send(message: object): void;
+  send(message: object | string): void;
+  /** Messages are JSON text (serialized by the sender's Outbox, parsed by the receiver under its size limit). */
+  readonly text?: boolean;
   /** Whether both ends are this code and accept a JSON-RPC batch (an array) where one message would do. */
   readonly coalesce?: boolean;
   onMessage(listener: (message: unknown) => void): void;

@@ -96,6 +96,8 @@ export const keyInfo = z.object({
   exportable: z.boolean(),
   requiresApproval: z.boolean(),
   callers: z.array(caller).optional(),
+  /** crypto.agree / KEM may return the raw shared secret (to callers that may receive key material). */
+  allowRawAgreement: z.literal(true).optional(),
   createdAt: z.string(),
   version: z.number().int().optional(),
   publicKey: z.object({ jwk: jwk.optional(), raw: z.string() }).optional(),

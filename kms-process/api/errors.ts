@@ -21,6 +21,8 @@ export const ERROR_KINDS = [
   'BUSY',
   'TIMEOUT',
   'UNAVAILABLE',
+  /** The keystore folder or file is owned by another user or writable by group or others (like ssh StrictModes). */
+  'INSECURE_STORE',
   'INTERNAL',
 ] as const;
 

@@ -4,6 +4,7 @@ export * from './limits.js';
 export * from './bytes.js';
 export * from './common.js';
 export * from './rpc.js';
+export * from './wellFormed.js';
 export * from './methods.js';
 export * from './channelProtocol.js';
 export * from './outbox.js';

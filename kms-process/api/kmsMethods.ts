@@ -77,6 +77,10 @@ export const kmsMethods = {
       failedAttempts: z.number().int().optional(),
       retryAfterMs: z.number().int().optional(),
       rollback: z.string().optional(),
+      /** Which mirror guards against an older copy of the keystore file, and why (or why none does). */
+      rollbackGuard: z.object({ kind: z.enum(['tpm', 'keychain', 'none']), detail: z.string() }).optional(),
+      /** The background check of the whole key set after unlock (keystore/keySet.ts). */
+      keySet: z.enum(['not run', 'checking', 'verified', 'tampered']).optional(),
       /** What the OS confirmed about the KMS process: not dumpable (Linux), no core files, deny attach (macOS). */
       hardening: z
         .object({

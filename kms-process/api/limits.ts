@@ -1,7 +1,9 @@
 // Size limits of the protocol: anything larger is INVALID_REQUEST before it reaches a handler.
 
-/** One JSON-RPC message as text (a request, a response, or a batch). */
+/** One JSON-RPC message as text (a request, or a batch of them), on every transport, checked before parsing. */
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+/** What a parent accepts from the KMS in one message (a page of large public keys, a 4 MiB plaintext). */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 /** Data to sign, encrypt or mac in one request (base64url text of up to 4 MiB of bytes). */
 export const MAX_DATA_BYTES = 4 * 1024 * 1024;
 /** Labels, ids, paths and other short strings. */

@@ -1,6 +1,7 @@
 // JSON-RPC 2.0 envelopes: parse an incoming text into a request or a typed error, and build responses.
 import { KmsError, type ErrorData, type ErrorKind, isErrorKind, rpcCodeFor, RPC_CODES } from './errors.js';
 import { MAX_JSON_DEPTH, MAX_MESSAGE_BYTES } from './limits.js';
+import { illFormedStringPath, isWellFormedString } from './wellFormed.js';
 
 export type RpcId = string | number | null;
 
@@ -49,12 +50,18 @@ function tooLarge(text: string): boolean {
   return text.length * 3 > MAX_MESSAGE_BYTES && Buffer.byteLength(text, 'utf8') > MAX_MESSAGE_BYTES;
 }
 
-/** Parse one message text. Returns the request, or an error response that can be sent as it is. */
-export function parseRequestText(text: string): RpcRequest | RpcResponse {
+/** What a text port hands over in place of an object it refused to take (it was built before any limit applied). */
+export const NOT_TEXT = '\u0000not-text';
+
+/**
+ * Parse one message text under the size limit, which is checked before parsing. Returns the parsed value (a
+ * request, or a batch of them from a coalescing peer, for checkRequest) or an error response to send as it is.
+ */
+export function parseMessageText(text: string): { value: unknown } | RpcResponse {
   if (text === MESSAGE_TOO_LARGE || tooLarge(text)) return errorResponse(null, new KmsError('INVALID_REQUEST', 'message too large'));
-  let value: unknown;
+  if (text === NOT_TEXT) return errorResponse(null, new KmsError('INVALID_REQUEST', 'this channel carries JSON text, not objects'));
   try {
-    value = JSON.parse(text);
+    return { value: JSON.parse(text) as unknown };
   } catch {
     return {
       jsonrpc: '2.0',
@@ -62,8 +69,14 @@ export function parseRequestText(text: string): RpcRequest | RpcResponse {
       error: { code: RPC_CODES.PARSE_ERROR, message: 'parse error: not JSON', data: { kind: 'INVALID_REQUEST' } },
     };
   }
-  return checkRequest(value);
 }
+
+/** Parse one message text. Returns the request, or an error response that can be sent as it is. */
+export function parseRequestText(text: string): RpcRequest | RpcResponse {
+  const parsed = parseMessageText(text);
+  return 'value' in parsed ? checkRequest(parsed.value) : parsed;
+}
+
 
 /** Check the envelope of an already-parsed message. */
 export function checkRequest(value: unknown): RpcRequest | RpcResponse {
@@ -80,6 +93,13 @@ export function checkRequest(value: unknown): RpcRequest | RpcResponse {
   if (!('id' in o) || !validId(o.id)) return envelopeError(id, 'id must be a string, a safe integer or null');
   if (typeof o.method !== 'string' || o.method.length === 0 || o.method.length > 64) return envelopeError(id, 'method must be a short string');
   if (o.caller !== undefined && (typeof o.caller !== 'string' || o.caller.length > 16)) return envelopeError(id, 'caller must be a short string');
+  // One check for every method: any ill-formed string anywhere (params, id, method, caller, member names).
+  const bad = illFormedStringPath(value);
+  if (bad !== undefined) {
+    const at = [...bad].slice(0, 64).join(''); // by code points: a cut pair would be ill-formed itself
+    const err = new KmsError('INVALID_REQUEST', `${at || 'message'}: not a well-formed Unicode string`, { data: { path: at } });
+    return errorResponse(typeof id === 'string' && !isWellFormedString(id) ? null : id, err);
+  }
   const req: RpcRequest = { jsonrpc: '2.0', id: o.id as RpcId, method: o.method, params: o.params };
   if (typeof o.caller === 'string') req.caller = o.caller;
   return req;

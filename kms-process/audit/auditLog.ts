@@ -1,5 +1,7 @@
-// The audit log: one row per operation (caller, method, key id, outcome, time; never data or secrets), each MAC
-// chained to the previous one. Rows written while locked wait unsealed and are chained at the next unlock.
+// The audit log: one row per operation (caller, method, key id, outcome, time, and a count for aggregated rows;
+// never data or secrets), each MAC chained to the previous sealed one. Rows written while locked cannot be
+// authenticated (no key exists then) and stay unsealed for good: audit.verify and audit.list report them as
+// unauthenticated, never as verified. They still hold their place in the sequence, so removing one is noticed.
 import { timingSafeEqual } from 'node:crypto';
 import type { AuditEntry } from '../api/index.js';
 import { canonical } from '../keystore/canonical.js';
@@ -11,6 +13,8 @@ export interface AuditRecord {
   method: string;
   keyId?: string | undefined;
   outcome: string;
+  /** How many calls this entry stands for (aggregated rejections and reads); 1 when absent. */
+  count?: number | undefined;
 }
 
 interface Row {
@@ -21,32 +25,37 @@ interface Row {
   key_id: string | null;
   outcome: string;
   mac: Buffer | null;
+  count: number;
 }
 
 export const GENESIS = Buffer.alloc(32);
 
 function entryBytes(prev: Uint8Array, r: Omit<Row, 'mac'>): Buffer {
-  return canonical('owkms/audit/v1', [prev, r.seq, r.at, r.caller, r.method, r.key_id, r.outcome]);
+  // Entries of one call keep the version-1 bytes, so logs written before counts existed still verify.
+  if (r.count === 1) return canonical('owkms/audit/v1', [prev, r.seq, r.at, r.caller, r.method, r.key_id, r.outcome]);
+  return canonical('owkms/audit/v2', [prev, r.seq, r.at, r.caller, r.method, r.key_id, r.outcome, r.count]);
 }
 
+/** At most this many unauthenticated sequence numbers are listed by audit.verify (the count is always exact). */
+const MAX_LISTED_UNAUTHENTICATED = 100;
+
 export interface AuditVerdict {
+  /** The authenticated chain is whole: no sealed entry edited, removed, reordered or added. */
   ok: boolean;
   entries: number;
+  /** Entries written while locked: in sequence, but not authenticated (anyone with the file could have written them). */
   unsealed: number;
+  unauthenticatedSeqs: number[];
   firstBadSeq?: number;
   reason?: string;
 }
 
 export class AuditLog {
   private readonly insert;
-  private readonly unsealedRows;
-  private readonly setMac;
   private readonly maxSeqStmt;
 
   constructor(private readonly db: Db) {
-    this.insert = db.prepare('INSERT INTO audit (seq, at, caller, method, key_id, outcome, mac) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.unsealedRows = db.prepare('SELECT * FROM audit WHERE mac IS NULL ORDER BY seq');
-    this.setMac = db.prepare('UPDATE audit SET mac = ? WHERE seq = ?');
+    this.insert = db.prepare('INSERT INTO audit (seq, at, caller, method, key_id, outcome, mac, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.maxSeqStmt = db.prepare('SELECT max(seq) FROM audit').pluck();
   }
 
@@ -56,8 +65,8 @@ export class AuditLog {
 
   /**
    * Append entries. With `chain` (unlocked) they are chained now from the head recorded in the MACed metadata
-   * (never from whatever the table ends with, so removed entries stay detectable); without it they wait unsealed
-   * for `sealPending`. Returns the new head when chained.
+   * (never from whatever the table ends with, so removed entries stay detectable); without it (locked) they stay
+   * unsealed. Returns the new head when chained.
    */
   append(records: readonly AuditRecord[], chain?: { dk: DerivedKeys; head: { seq: number; mac: Buffer } }): { seq: number; mac: Buffer } | undefined {
     let seq = Math.max(this.maxSeq(), chain?.head.seq ?? 0);
@@ -65,28 +74,12 @@ export class AuditLog {
     const at = Date.now();
     for (const r of records) {
       seq += 1;
-      const row = { seq, at, caller: r.caller, method: r.method, key_id: r.keyId ?? null, outcome: r.outcome };
+      const row = { seq, at, caller: r.caller, method: r.method, key_id: r.keyId ?? null, outcome: r.outcome, count: r.count ?? 1 };
       const m = chain ? chain.dk.hmac('audit-chain', entryBytes(mac, row)) : null;
       if (m) mac = m;
-      this.insert.run(seq, at, row.caller, row.method, row.key_id, row.outcome, m);
+      this.insert.run(seq, at, row.caller, row.method, row.key_id, row.outcome, m, row.count);
     }
     return chain ? { seq, mac } : undefined;
-  }
-
-  /**
-   * Chain the rows written while locked (at unlock, inside the unlock transaction), continuing from the head
-   * recorded in the MACed metadata, not from whatever the table ends with: a truncated tail stays detectable.
-   * Returns the new head, or undefined when nothing was pending.
-   */
-  sealPending(dk: DerivedKeys, head: { seq: number; mac: Buffer }): { seq: number; mac: Buffer } | undefined {
-    const rows = this.unsealedRows.all() as Row[];
-    let { seq, mac } = head;
-    for (const row of rows) {
-      mac = dk.hmac('audit-chain', entryBytes(mac, row));
-      this.setMac.run(mac, row.seq);
-      seq = row.seq;
-    }
-    return rows.length > 0 ? { seq, mac } : undefined;
   }
 
   list(after: number, limit: number): { entries: AuditEntry[]; last?: number } {
@@ -98,6 +91,8 @@ export class AuditLog {
       method: r.method,
       ...(r.key_id ? { keyId: r.key_id } : {}),
       outcome: r.outcome,
+      ...(r.count !== 1 ? { count: r.count } : {}),
+      ...(r.mac === null ? { authenticated: false as const } : {}),
     }));
     return { entries, last: rows.length === limit ? rows.at(-1)!.seq : undefined };
   }
@@ -108,27 +103,29 @@ export class AuditLog {
     let expectedSeq = 1;
     let entries = 0;
     let unsealed = 0;
+    const unauthenticatedSeqs: number[] = [];
     let lastSealedSeq = 0;
+    const bad = (firstBadSeq: number, reason: string): AuditVerdict => ({ ok: false, entries, unsealed, unauthenticatedSeqs, firstBadSeq, reason });
     for (const row of this.db.prepare('SELECT * FROM audit ORDER BY seq').iterate() as IterableIterator<Row>) {
       entries++;
-      if (row.seq !== expectedSeq) return { ok: false, entries, unsealed, firstBadSeq: row.seq, reason: 'an entry is missing' };
+      if (row.seq !== expectedSeq) return bad(row.seq, 'an entry is missing');
       expectedSeq++;
       if (row.mac === null) {
         unsealed++;
+        if (unauthenticatedSeqs.length < MAX_LISTED_UNAUTHENTICATED) unauthenticatedSeqs.push(row.seq);
         continue;
       }
-      if (unsealed > 0) return { ok: false, entries, unsealed, firstBadSeq: row.seq, reason: 'a sealed entry follows an unsealed one' };
       const expected = dk.hmac('audit-chain', entryBytes(prev, row));
       if (row.mac.length !== expected.length || !timingSafeEqual(row.mac, expected)) {
-        return { ok: false, entries, unsealed, firstBadSeq: row.seq, reason: 'an entry was edited, removed or reordered' };
+        return bad(row.seq, 'an entry was edited, removed or reordered');
       }
       prev = row.mac;
       lastSealedSeq = row.seq;
     }
     // The head is written in the same transaction as every sealed append, so it must name the last sealed entry.
     if (head.seq !== lastSealedSeq || head.mac !== prev.toString('base64url')) {
-      return { ok: false, entries, unsealed, firstBadSeq: Math.min(head.seq, lastSealedSeq) + 1, reason: 'entries at the end of the log were removed or added' };
+      return bad(Math.min(head.seq, lastSealedSeq) + 1, 'entries at the end of the log were removed or added');
     }
-    return { ok: true, entries, unsealed };
+    return { ok: true, entries, unsealed, unauthenticatedSeqs };
   }
 }

@@ -7,6 +7,7 @@ import { KmsError } from '../api/errors.js';
 import { Outbox } from '../api/outbox.js';
 import { errorFromResponse, errorResponse, isResponse, parseRequestText } from '../api/rpc.js';
 import type { Caller, MethodName, Params, Result } from '../api/index.js';
+import { MAX_MESSAGE_BYTES } from '../api/limits.js';
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -32,10 +33,18 @@ export class ChannelClient {
     private readonly port: Port,
     private readonly defaultTimeoutMs: number = DEFAULT_TIMEOUT_MS,
   ) {
-    this.outbox = new Outbox(port, port.coalesce === true);
+    this.outbox = new Outbox(port, port.coalesce === true, MAX_MESSAGE_BYTES, true);
     port.onMessage((message) => {
-      if (Array.isArray(message)) for (const m of message) this.onMessage(m);
-      else this.onMessage(message);
+      let value: unknown = message;
+      if (typeof message === 'string') {
+        try {
+          value = JSON.parse(message);
+        } catch {
+          return; // a line that is not JSON cannot be matched to a call; the call times out instead
+        }
+      }
+      if (Array.isArray(value)) for (const m of value) this.onMessage(m);
+      else this.onMessage(value);
     });
     port.onClose((reason) => this.failAll(reason));
   }
@@ -45,12 +54,7 @@ export class ChannelClient {
   }
 
   private onMessage(message: unknown): void {
-    let msg: { id?: unknown; result?: unknown; error?: unknown };
-    try {
-      msg = (typeof message === 'string' ? JSON.parse(message) : message) as typeof msg;
-    } catch {
-      return; // a line that is not JSON cannot be matched to a call; the call times out instead
-    }
+    const msg = message as { id?: unknown; result?: unknown; error?: unknown };
     if (msg === null || typeof msg !== 'object') return;
     if (typeof msg.id !== 'number') return;
     const p = this.pending.get(msg.id);
@@ -83,10 +87,15 @@ export class ChannelClient {
               reject(new KmsError('TIMEOUT', `${method} did not answer within ${timeoutMs} ms`));
             }, timeoutMs)
           : undefined;
-      this.pending.set(id, { resolve, reject, timer });
       const msg: Record<string, unknown> = { jsonrpc: '2.0', id, method, params };
       if (options.caller) msg.caller = options.caller;
-      this.outbox.send(msg);
+      this.pending.set(id, { resolve, reject, timer });
+      // The KMS drops a message over the limit unread (and cannot say which call it was): refuse it here.
+      if (!this.outbox.send(msg)) {
+        this.pending.delete(id);
+        if (timer) clearTimeout(timer);
+        reject(new KmsError('INVALID_REQUEST', 'message too large'));
+      }
     });
   }
 

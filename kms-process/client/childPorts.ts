@@ -1,34 +1,33 @@
-// Parent-side ports over a child process: Node's fork IPC channel, or the child's stdin/stdout as NDJSON lines.
+// Parent-side ports over a child process: its private fd 3 pipe, or its stdin/stdout, both as NDJSON lines.
 import type { ChildProcess } from 'node:child_process';
-import type { Port } from '../api/index.js';
+import type { Duplex } from 'node:stream';
+import { MAX_RESPONSE_BYTES, type Port } from '../api/index.js';
 import { streamPort } from './lineStreamPort.js';
 
-export function forkPort(child: ChildProcess): Port {
-  const closeListeners: Array<(r: string) => void> = [];
+/**
+ * The private pipe of a forked KMS (its fd 3, a socket pair): NDJSON lines like stdio, batched, with each side's
+ * size limit applied to a line before it is parsed. It replaces Node's fork IPC channel, which parses a message of
+ * any size into an object before any listener can refuse it (a 200 MB request reached 720 MB in the KMS).
+ */
+export function pipePort(child: ChildProcess): Port {
+  const pipe = child.stdio[3] as Duplex | null | undefined;
+  if (!pipe) throw new Error('child has no fd 3 pipe');
+  const port = streamPort(pipe, pipe, { maxBytes: MAX_RESPONSE_BYTES, coalesce: true });
+  const listeners: Array<(r: string) => void> = [];
   let closed = false;
   const close = (reason: string) => {
     if (closed) return;
     closed = true;
-    for (const l of closeListeners) l(reason);
+    listeners.forEach((l) => l(reason));
   };
-  child.on('disconnect', () => close('channel closed'));
+  port.onClose(close);
   child.on('exit', (code, signal) => close(signal ? `killed by ${signal}` : `exited with code ${code}`));
-  return {
-    coalesce: true,
-    send: (message) => {
-      if (!closed && child.connected) child.send(message);
-    },
-    onMessage: (listener) => child.on('message', (m: unknown) => listener(m)),
-    onClose: (listener) => closeListeners.push(listener),
-    close: () => {
-      if (child.connected) child.disconnect();
-    },
-  };
+  return { ...port, onClose: (l) => listeners.push(l) };
 }
 
 export function stdioPort(child: ChildProcess): Port {
   if (!child.stdout || !child.stdin) throw new Error('child has no stdio pipes');
-  const port = streamPort(child.stdout, child.stdin);
+  const port = streamPort(child.stdout, child.stdin, { maxBytes: MAX_RESPONSE_BYTES });
   const listeners: Array<(r: string) => void> = [];
   port.onClose((r) => listeners.forEach((l) => l(r)));
   child.on('exit', (code, signal) => listeners.forEach((l) => l(signal ? `killed by ${signal}` : `exited with code ${code}`)));

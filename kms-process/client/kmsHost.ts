@@ -1,6 +1,6 @@
 // KmsHost: spawns the KMS entry as a child process with a minimal environment and a fresh channel token,
 // authenticates the channel, notices the child's exit (failing pending calls) and can restart it.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,7 +9,7 @@ import { CHANNEL_TOKEN_ENV, type HelloResult } from '../api/channelProtocol.js';
 import type { Caller } from '../api/callers.js';
 import { KmsError } from '../api/errors.js';
 import { ChannelClient } from './channelClient.js';
-import { forkPort, stdioPort } from './childPorts.js';
+import { pipePort, stdioPort } from './childPorts.js';
 
 /** Variables the KMS may need from its parent's environment; nothing else is passed. */
 export const PASSED_ENV = [
@@ -25,7 +25,7 @@ export const PASSED_ENV = [
 
 export interface KmsHostOptions {
   storeDir: string;
-  /** `ipc` (Node fork channel, what the app uses under Node) or `stdio` (NDJSON lines, what `owkms` uses). */
+  /** `ipc` (a private pipe on the child's fd 3, what the app uses under Node) or `stdio` (what `owkms` uses). */
   transport?: 'ipc' | 'stdio';
   callers?: Caller[];
   /** Shown to a second opener of the same keystore. */
@@ -99,15 +99,14 @@ export class KmsHost {
     const stderr = o.stderr ?? 'inherit';
     const execArgv = ['--disallow-code-generation-from-strings', ...(o.nodeFlags ?? [])];
     const entry = o.entry ?? defaultEntry();
-    const child =
-      transport === 'stdio'
-        ? spawn(process.execPath, [...execArgv, entry, ...args], { env, stdio: ['pipe', 'pipe', stderr] })
-        : fork(entry, args, { env, execArgv, serialization: 'json', stdio: ['ignore', 'ignore', stderr, 'ipc'] });
+    // `ipc` is a fork of the entry with a socket pair on fd 3 instead of Node's IPC channel (see pipePort).
+    const stdio: Array<'pipe' | 'ignore' | 'inherit'> = transport === 'stdio' ? ['pipe', 'pipe', stderr] : ['ignore', 'ignore', stderr, 'pipe'];
+    const child = spawn(process.execPath, [...execArgv, entry, ...args], { env, stdio });
     this.childProcess = child;
     child.on('exit', (code, signal) => {
       for (const l of this.exitListeners) l(code, signal);
     });
-    const port = transport === 'stdio' ? stdioPort(child) : forkPort(child);
+    const port = transport === 'stdio' ? stdioPort(child) : pipePort(child);
     this.channel = new ChannelClient(port, o.timeoutMs);
     this.info = await this.channel.hello(token, o.callers ?? ['test']);
   }

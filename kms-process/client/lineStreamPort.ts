@@ -39,7 +39,14 @@ export function lineSplitter(onLine: (line: string) => void, maxBytes: number = 
   };
 }
 
-export function streamPort(input: Readable, output: Writable): Port {
+export interface StreamPortOptions {
+  /** Longest line accepted (default MAX_MESSAGE_BYTES: what the KMS takes; a parent reading answers takes more). */
+  maxBytes?: number;
+  /** Both ends are this code and accept a batch (an array) in one line (the fork pipe; never stdio). */
+  coalesce?: boolean;
+}
+
+export function streamPort(input: Readable, output: Writable, options: StreamPortOptions = {}): Port {
   const closeListeners: Array<(reason: string) => void> = [];
   let closed = false;
   const close = (reason: string) => {
@@ -52,11 +59,13 @@ export function streamPort(input: Readable, output: Writable): Port {
   input.on('error', () => close('input failed'));
   output.on('error', () => close('output failed'));
   return {
+    text: true,
+    coalesce: options.coalesce === true,
     send: (message) => {
-      if (!closed) output.write(JSON.stringify(message) + '\n');
+      if (!closed) output.write((typeof message === 'string' ? message : JSON.stringify(message)) + '\n');
     },
     onMessage: (listener) => {
-      input.on('data', lineSplitter(listener));
+      input.on('data', lineSplitter(listener, options.maxBytes));
     },
     onClose: (listener) => closeListeners.push(listener),
     close: () => {

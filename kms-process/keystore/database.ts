@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KmsError } from '../api/errors.js';
 import { describeHolder, readHolder, writeHolder } from './lockFile.js';
+import { assertPrivateStore } from './storePermissions.js';
 import { SCHEMA_SQL } from './schema.js';
 
 export type Db = Database.Database;
@@ -37,6 +38,7 @@ export function guarded<T>(fn: () => T, dir?: string): T {
 }
 
 export function openDatabase(dir: string, caller: string): Db {
+  assertPrivateStore(dir); // before anything is created or opened in it (storePermissions.ts)
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, DB_FILE);
   let db: Db | undefined;
@@ -51,6 +53,7 @@ export function openDatabase(dir: string, caller: string): Db {
     db.pragma('trusted_schema = OFF');
     // Sorts and temporary tables stay in memory: never in /tmp (the sandbox allows no file outside the store).
     db.pragma('temp_store = MEMORY');
+    db.pragma('secure_delete = ON'); // deleted keys' ciphertexts are overwritten, not left in free pages
     db.exec('BEGIN EXCLUSIVE; COMMIT;'); // take the lock now, not at the first write
     db.exec(SCHEMA_SQL);
   } catch (e) {

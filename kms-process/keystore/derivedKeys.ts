@@ -1,7 +1,7 @@
 // Keys derived from the master key with HKDF-SHA256, one per purpose, so no key serves two roles.
 import { createHmac, hkdfSync } from 'node:crypto';
 
-const PURPOSES = ['key-encryption', 'row-mac', 'audit-chain', 'master-check'] as const;
+const PURPOSES = ['key-encryption', 'row-mac', 'audit-chain', 'master-check', 'key-set'] as const;
 export type Purpose = (typeof PURPOSES)[number];
 
 export class DerivedKeys {

@@ -1,11 +1,13 @@
 // Key records: the secret part AES-256-GCM-encrypted under a key derived from the master key, with the key's id,
 // algorithm, provider, policy and public key as associated data; every column MACed. Any edited byte is TAMPERED.
+// Which rows exist is authenticated by the key-set tree (keySet.ts): every read checks the key's leaf first.
 import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from 'node:crypto';
 import { KmsError } from '../api/errors.js';
 import type { AlgorithmId, Caller, Operation } from '../api/index.js';
 import { canonical } from './canonical.js';
 import type { Db } from './database.js';
 import type { DerivedKeys } from './derivedKeys.js';
+import type { KeySet } from './keySet.js';
 import { KeyVersions } from './keyVersions.js';
 
 export interface KeyPolicy {
@@ -80,9 +82,10 @@ export class KeyTable {
   constructor(
     private readonly db: Db,
     private readonly dk: () => DerivedKeys,
+    private readonly keySet: KeySet,
   ) {
     this.stmts = this.prepare();
-    this.versions = new KeyVersions(db, dk);
+    this.versions = new KeyVersions(db, dk, keySet);
   }
 
   private prepare() {
@@ -111,6 +114,7 @@ export class KeyTable {
       created_at: rec.createdAt,
       version: rec.version ?? 1,
     };
+    this.keySet.beforeChange(rec.id);
     let secret_iv: Buffer | null = null;
     let secret_ct: Buffer | null = null;
     if (secret) {
@@ -148,6 +152,8 @@ export class KeyTable {
   }
 
   private row(id: string): Row {
+    // The leaf first: a deleted key put back, or an older copy of its row, is TAMPERED rather than used.
+    this.keySet.verifyKey(id);
     const row = this.stmts.get.get(id) as Row | undefined;
     if (!row) throw new KmsError('NOT_FOUND', 'no key with that id');
     return this.verified(row);
@@ -186,12 +192,15 @@ export class KeyTable {
 
   /** One page in insertion order; the cursor is opaque to callers (the last rowid). */
   page(after: number, limit: number): { records: KeyRecord[]; last?: number } {
+    this.keySet.assertWhole();
     const rows = this.stmts.page.all(after, limit) as Row[];
+    for (const r of rows) this.keySet.verifyKey(r.id);
     return { records: rows.map((r) => this.toRecord(this.verified(r))), last: rows.length === limit ? rows.at(-1)!.rowid : undefined };
   }
 
   delete(id: string): void {
     this.row(id); // a tampered row is reported, not silently removed
+    this.keySet.beforeChange(id);
     this.forget(id);
     this.stmts.delete.run(id);
     this.versions.deleteAll(id);
@@ -206,6 +215,7 @@ export class KeyTable {
     } finally {
       old.fill(0);
     }
+    this.keySet.beforeChange(id);
     this.forget(id);
     this.stmts.delete.run(id);
     this.insert({ ...rec, version: rec.version + 1 }, newSecret);
@@ -225,12 +235,19 @@ export class KeyTable {
     const rec = this.get(id);
     const secret = rec.hasSecret ? this.secret(id) : undefined;
     try {
+      this.keySet.beforeChange(id);
       this.forget(id);
       this.stmts.delete.run(id);
       this.insert({ ...rec, label, policy }, secret);
     } finally {
       secret?.fill(0);
     }
+  }
+
+  /** Whether a key with this id is stored (its leaf checked first). */
+  exists(id: string): boolean {
+    this.keySet.verifyKey(id);
+    return this.stmts.get.get(id) !== undefined;
   }
 
   count(): number {

@@ -5,6 +5,7 @@ import { KmsError } from '../api/errors.js';
 import { canonical } from './canonical.js';
 import type { Db } from './database.js';
 import type { DerivedKeys } from './derivedKeys.js';
+import type { KeySet } from './keySet.js';
 
 interface VersionRow {
   key_id: string;
@@ -22,9 +23,11 @@ export class KeyVersions {
   constructor(
     private readonly db: Db,
     private readonly dk: () => DerivedKeys,
+    private readonly keySet: KeySet,
   ) {}
 
   store(keyId: string, algorithm: string, version: number, secret: Uint8Array): void {
+    this.keySet.beforeChange(keyId);
     const secret_iv = randomBytes(12);
     const c = createCipheriv('aes-256-gcm', this.dk().get('key-encryption'), secret_iv);
     c.setAAD(aad(keyId, algorithm, version));
@@ -37,6 +40,7 @@ export class KeyVersions {
 
   /** The secret of an earlier version; the caller zeroizes it. NOT_FOUND when retired or never made. */
   secret(keyId: string, algorithm: string, version: number): Buffer {
+    this.keySet.verifyKey(keyId);
     const row = this.db.prepare('SELECT * FROM key_versions WHERE key_id = ? AND version = ?').get(keyId, version) as VersionRow | undefined;
     if (!row) throw new KmsError('NOT_FOUND', `version ${version} of this key does not exist or was retired`);
     const want = this.dk().hmac('row-mac', rowBytes(row));
@@ -54,15 +58,18 @@ export class KeyVersions {
   }
 
   versions(keyId: string): number[] {
+    this.keySet.verifyKey(keyId);
     return this.db.prepare('SELECT version FROM key_versions WHERE key_id = ? ORDER BY version').pluck().all(keyId) as number[];
   }
 
   /** Retire every version below `below`: ciphertexts they made no longer decrypt. Returns how many went. */
   retireBelow(keyId: string, below: number): number {
+    this.keySet.beforeChange(keyId);
     return this.db.prepare('DELETE FROM key_versions WHERE key_id = ? AND version < ?').run(keyId, below).changes;
   }
 
   deleteAll(keyId: string): void {
+    this.keySet.beforeChange(keyId);
     this.db.prepare('DELETE FROM key_versions WHERE key_id = ?').run(keyId);
   }
 }

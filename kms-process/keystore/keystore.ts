@@ -8,15 +8,19 @@ import type { SealedCopy } from '../sealing/sealer.js';
 import { canonical } from './canonical.js';
 import { type Db, guarded, openDatabase } from './database.js';
 import { DerivedKeys, masterCheck } from './derivedKeys.js';
+import { KeySet, ROOT_META_KEY } from './keySet.js';
 import { KeyTable } from './keyTable.js';
 import { removeHolder } from './lockFile.js';
 import type { UnlockPolicy } from './masterKeyShares.js';
 import { MetaTable } from './metaTable.js';
 import { RemoteTable } from './remoteTable.js';
-import { SCHEMA_VERSION } from './schema.js';
+import { foreignSchemaObjects, migrateSchema, SCHEMA_VERSION } from './schema.js';
 import { UnlockThrottle } from './unlockThrottle.js';
 
 export type KeystoreState = 'uninitialized' | 'locked' | 'unlocked';
+
+const SEALER_SET_KEY = 'sealer_set';
+const sealerSet = (copies: readonly SealedCopy[]) => copies.map((c) => c.kind).sort().join(',');
 
 export class Keystore {
   readonly meta: MetaTable;
@@ -25,6 +29,7 @@ export class Keystore {
   private readonly keyTable: KeyTable;
   /** KMIP servers (issue 15); endpoints() works while locked, everything else needs the keystore unlocked. */
   readonly remotes: RemoteTable;
+  private readonly keySet: KeySet;
   private dk: DerivedKeys | undefined;
 
   private constructor(
@@ -34,13 +39,25 @@ export class Keystore {
     this.meta = new MetaTable(db);
     this.audit = new AuditLog(db);
     this.throttle = new UnlockThrottle(db);
-    this.keyTable = new KeyTable(db, () => this.derived());
+    this.keySet = new KeySet(db, () => this.derived(), this.meta);
+    this.keyTable = new KeyTable(db, () => this.derived(), this.keySet);
     this.remotes = new RemoteTable(db, () => this.derived(), this.meta);
   }
 
   static open(dir: string, caller: string): Keystore {
     const db = openDatabase(dir, caller);
-    return guarded(() => new Keystore(dir, db), dir);
+    try {
+      return guarded(() => {
+        const foreign = foreignSchemaObjects(db);
+        if (foreign.length > 0) throw new KmsError('TAMPERED', `the keystore file holds objects it never had (${[...foreign.join(', ')].slice(0, 120).join('')})`);
+        migrateSchema(db);
+        return new Keystore(dir, db);
+      }, dir);
+    } catch (e) {
+      db.close();
+      removeHolder(dir);
+      throw e;
+    }
   }
 
   get state(): KeystoreState {
@@ -105,6 +122,9 @@ export class Keystore {
     this.db.prepare('DELETE FROM sealers').run();
     const ins = this.db.prepare('INSERT INTO sealers (kind, params, blob, mac) VALUES (?, ?, ?, ?)');
     for (const c of copies) ins.run(c.kind, JSON.stringify(c.params), Buffer.from(c.blob), this.sealerMac(dk, c));
+    // Which sealers exist is part of the MACed metadata: a removed row (the TPM's, whose counter guards against
+    // rollback) is TAMPERED, not a quietly weaker keystore.
+    this.meta.set(SEALER_SET_KEY, sealerSet(copies));
   }
 
   /** A new keystore id (made before sealing, since sealed copies are bound to it). */
@@ -126,6 +146,7 @@ export class Keystore {
         this.meta.set('master_check', check.toString('base64url'));
         this.meta.set('created_at', new Date().toISOString());
         this.meta.set('generation', '1');
+        this.meta.set(ROOT_META_KEY, '');
         this.writeSealers(dk, copies);
         this.meta.seal(dk);
       })(),
@@ -153,27 +174,47 @@ export class Keystore {
       if (!matches) throw new KmsError('TAMPERED', 'the unsealed master key does not match this keystore');
       this.meta.verify(dk);
       const macs = this.db.prepare('SELECT kind, mac FROM sealers').all() as Array<{ kind: SealerKind; mac: Buffer | null }>;
-      for (const c of this.sealedCopies()) {
+      const copies = this.sealedCopies();
+      for (const c of copies) {
         const stored = macs.find((m) => m.kind === c.kind)?.mac;
         const want = this.sealerMac(dk, c);
         if (!stored || stored.length !== want.length || !timingSafeEqual(stored, want)) {
           throw new KmsError('TAMPERED', `sealer ${c.kind} record failed its integrity check`);
         }
       }
-      guarded(() =>
-        this.db.transaction(() => {
-          const head = this.audit.sealPending(dk, this.auditHead());
-          if (head) {
-            this.meta.set('audit_head', JSON.stringify({ seq: head.seq, mac: head.mac.toString('base64url') }));
-            this.meta.seal(dk);
-          }
-        })(),
-      );
+      const recordedSealers = this.meta.get(SEALER_SET_KEY);
+      if (recordedSealers !== undefined && recordedSealers !== sealerSet(copies)) {
+        throw new KmsError('TAMPERED', 'the set of sealers does not match its authenticated record (a sealer row was removed or added)');
+      }
+      // Entries written while locked stay unsealed (audit.verify reports them as unauthenticated): sealing them
+      // now would vouch for rows anyone could have written to the file in the meantime.
+      if (this.meta.get(ROOT_META_KEY) === undefined) this.upgrade(dk, copies);
     } catch (e) {
       dk.zeroize();
       throw e;
     }
     this.dk = dk;
+  }
+
+  /**
+   * A keystore from before key-set integrity (schema 1; its MACed metadata says so, so this cannot be forced on a
+   * newer one): build the tree from the rows as they are now and record the sealer set. Trust on first upgrade.
+   */
+  private upgrade(dk: DerivedKeys, copies: readonly SealedCopy[]): void {
+    if (this.meta.get('schema_version') !== '1') throw new KmsError('TAMPERED', 'the key-set record is missing');
+    guarded(() =>
+      this.db.transaction(() => {
+        this.dk = dk; // the tree's MAC key, for the rebuild only
+        try {
+          this.keySet.rebuild();
+        } finally {
+          this.dk = undefined;
+        }
+        this.meta.set(SEALER_SET_KEY, sealerSet(copies));
+        this.meta.set('schema_version', String(SCHEMA_VERSION));
+        this.meta.seal(dk);
+      })(),
+    );
   }
 
   /** Re-seal: replace the set of sealed copies (kms.changeSealers); keys are not re-encrypted. */
@@ -187,24 +228,51 @@ export class Keystore {
 
   lock(): void {
     this.keyTable.forget();
+    this.keySet.reset();
     this.dk?.zeroize();
     this.dk = undefined;
   }
 
-  /** One write transaction: the change, its audit entries, the generation counter and the metadata MAC. */
-  write<T>(fn: () => T, audit: readonly AuditRecord[] = []): T {
+  /**
+   * One write transaction: the change, its audit entries, the generation counter and the metadata MAC. `erases`:
+   * the change removed secrets (a deleted key, a replaced or retired version); secure_delete zeroed their pages,
+   * and a checkpoint then empties the WAL, which still holds the old page images.
+   */
+  write<T>(fn: () => T, audit: readonly AuditRecord[] = [], opts: { erases?: boolean } = {}): T {
     const dk = this.derived();
-    return guarded(
-      () =>
-        this.db.transaction(() => {
-          const out = fn();
-          this.meta.set('generation', String(this.generation + 1));
-          if (audit.length > 0) this.recordAudit(audit, dk);
-          this.meta.seal(dk);
-          return out;
-        })(),
-      this.dir,
-    );
+    let out: T;
+    try {
+      out = guarded(
+        () =>
+          this.db.transaction(() => {
+            const out = fn();
+            this.keySet.commit();
+            this.meta.set('generation', String(this.generation + 1));
+            if (audit.length > 0) this.recordAudit(audit, dk);
+            this.meta.seal(dk);
+            return out;
+          })(),
+        this.dir,
+      );
+    } catch (e) {
+      // The transaction rolled back: what was verified or cached during it may describe rows that are gone.
+      this.keySet.forget();
+      this.keyTable.forget();
+      throw e;
+    }
+    if (opts.erases) guarded(() => this.db.pragma('wal_checkpoint(TRUNCATE)'), this.dir);
+    return out;
+  }
+
+  /** One step of the background key-set check (keySetCheck.ts); throws TAMPERED on a mismatch. */
+  checkKeySetPrefix(prefix: string): void {
+    this.derived();
+    guarded(() => this.keySet.checkPrefix(prefix), this.dir);
+  }
+
+  /** The first key-set mismatch found since unlock, if any. */
+  get keySetDamage(): KmsError | undefined {
+    return this.keySet.damaged;
   }
 
   private recordAudit(records: readonly AuditRecord[], dk: DerivedKeys): void {

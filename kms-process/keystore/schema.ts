@@ -1,6 +1,8 @@
-// The keystore's SQLite schema (DESIGN.md section 4). Version 1; a later version adds a migration here.
+// The keystore's SQLite schema (DESIGN.md section 4). Version 2 adds the key-set tree (keySet.ts) and the count
+// of aggregated audit entries; a version 1 keystore gets both at its first unlock (keystore.ts, migrateSchema).
+import type { Db } from './database.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -68,6 +70,28 @@ CREATE TABLE IF NOT EXISTS audit (
   method TEXT NOT NULL,
   key_id TEXT,
   outcome TEXT NOT NULL,
-  mac BLOB
+  mac BLOB,
+  count INTEGER NOT NULL DEFAULT 1
 ) STRICT;
+
+CREATE TABLE IF NOT EXISTS keyset (
+  parent TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  digest BLOB NOT NULL,
+  PRIMARY KEY (parent, prefix)
+) STRICT, WITHOUT ROWID;
 `;
+
+/** Columns added after version 1 (CREATE TABLE IF NOT EXISTS leaves an existing table as it was). */
+export function migrateSchema(db: Db): void {
+  const auditColumns = (db.prepare("SELECT name FROM pragma_table_info('audit')").pluck().all() as string[]);
+  if (!auditColumns.includes('count')) db.exec('ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1');
+}
+
+/**
+ * Triggers and views are never part of a keystore: one added to the file offline would run inside the KMS's own
+ * writes (undo a tightened policy, clear the unlock attempt count). Their presence is TAMPERED, before any use.
+ */
+export function foreignSchemaObjects(db: Db): string[] {
+  return db.prepare("SELECT type || ' ' || name FROM sqlite_schema WHERE type IN ('trigger', 'view') ORDER BY name").pluck().all() as string[];
+}

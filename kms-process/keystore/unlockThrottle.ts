@@ -1,5 +1,7 @@
 // Attempt counting for passphrases and PINs: the failure is written (and synced) before the secret is checked, and
-// the backoff grows per failure and survives a restart (DESIGN.md section 4).
+// the backoff grows per failure and survives a restart (DESIGN.md section 4). "Written" means in the main database
+// file, not only in the WAL: a checkpoint follows every count that goes up, so deleting keystore.sqlite-wal after
+// killing the KMS mid-check cannot give the guesses back.
 import { KmsError } from '../api/errors.js';
 import type { Db } from './database.js';
 
@@ -50,16 +52,32 @@ export class UnlockThrottle {
     this.write(subject, { failures: this.read(subject).failures + 1, lastFailureAt: this.now() });
   }
 
+  /**
+   * The check failed: the wait starts now, not when the attempt began (a slow check, Argon2 under load, must not
+   * eat the backoff it earns).
+   */
+  failed(subject: string): void {
+    const s = this.read(subject);
+    if (s.failures > 0) this.write(subject, { failures: s.failures, lastFailureAt: this.now() });
+  }
+
   /** Store a counter kept by someone else (the token service's PIN counts for tokens that do not count). */
   write(subject: string, state: AttemptState): void {
-    if (state.failures === 0) this.succeeded(subject);
-    else
-      this.db
-        .prepare(
-          'INSERT INTO unlock_attempts (subject, failures, last_failure_at) VALUES (?, ?, ?) ' +
-            'ON CONFLICT(subject) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at',
-        )
-        .run(subject, state.failures, state.lastFailureAt);
+    if (state.failures === 0) return this.succeeded(subject);
+    this.db
+      .prepare(
+        'INSERT INTO unlock_attempts (subject, failures, last_failure_at) VALUES (?, ?, ?) ' +
+          'ON CONFLICT(subject) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at',
+      )
+      .run(subject, state.failures, state.lastFailureAt);
+    this.makeDurable();
+  }
+
+  /** Copy the WAL into the database file and sync it (synchronous=FULL), so the count no longer lives in the WAL. */
+  private makeDurable(): void {
+    if (this.db.inTransaction) throw new Error('an attempt count must be written outside a transaction');
+    const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+    if (!r || r.busy !== 0) throw new KmsError('BUSY', 'the attempt counter could not be made durable; try again');
   }
 
   succeeded(subject: string): void {

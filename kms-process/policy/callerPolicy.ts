@@ -1,6 +1,8 @@
-// Which methods each caller may call (the first authorization step of the dispatcher). Secrets such as
-// passphrases, PINs, mnemonics and imported private keys reach the KMS from `app` (main's trusted prompt) or `cli`,
-// never from the renderer (`ui`): keys.import, kms.init/unlock and tokens.login are not on its list.
+// Which methods each caller may call (the first authorization step of the dispatcher, and of every crypto.batch
+// item). Secrets such as passphrases, PINs, mnemonics and imported private keys reach the KMS from `app` (main's
+// trusted prompt) or `cli`, never from the renderer (`ui`): keys.import, kms.init/unlock and tokens.login are not
+// on its list. Moving key material is not a renderer operation either: crypto.wrapKey and crypto.unwrapKey are not
+// on it, and materialRecipients.ts refuses the private and wrapped forms of keys.export and raw shared secrets.
 import { KmsError } from '../api/errors.js';
 import { METHOD_NAMES, type Caller, type MethodName } from '../api/index.js';
 
@@ -23,8 +25,6 @@ const UI: ReadonlySet<string> = new Set<MethodName>([
   'crypto.agree',
   'crypto.encapsulate',
   'crypto.decapsulate',
-  'crypto.wrapKey',
-  'crypto.unwrapKey',
   'crypto.encrypt',
   'crypto.decrypt',
   'crypto.mac',

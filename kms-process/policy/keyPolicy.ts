@@ -1,10 +1,10 @@
-// Per-key authorization: the key's purposes, the callers it admits, and guarded (approval) keys.
+// Per-key authorization: the key's purposes (as they take effect under usage separation), the callers it admits,
+// and guarded (approval) keys. The rules themselves are data in the files beside this one.
 import { KmsError } from '../api/errors.js';
 import type { Caller, Operation } from '../api/index.js';
 import type { KeyPolicy, KeyRecord } from '../keystore/keyTable.js';
-
-/** Callers that speak for a person at the machine: the CLI (its own terminal) and main's trusted prompt. */
-const CONFIRMING_CALLERS: ReadonlySet<Caller> = new Set(['app', 'cli', 'test']);
+import { CONFIRMING_CALLERS } from './rightsChange.js';
+import { assertMayMoveKeys, assertSeparated, defaultPurposes, effectivePurposes } from './usageSeparation.js';
 
 /**
  * Callers that see only the keys that name them: a key without a callers list admits every other caller, but the
@@ -30,7 +30,7 @@ export function authorizeKeyUse(key: KeyRecord, op: Operation, caller: Caller): 
   if (!keyAdmits(key, caller)) {
     throw new KmsError('POLICY_DENIED', `this key does not admit caller '${caller}'`);
   }
-  if (!key.policy.purposes.includes(op)) {
+  if (!effectivePurposes(key.policy.purposes).includes(op)) {
     throw new KmsError('POLICY_DENIED', `this key's policy does not allow '${op}'`);
   }
   if (key.policy.requiresApproval && !CONFIRMING_CALLERS.has(caller) && op !== 'verify' && op !== 'macVerify') {
@@ -41,27 +41,39 @@ export function authorizeKeyUse(key: KeyRecord, op: Operation, caller: Caller): 
 }
 
 /**
- * Managing a key (delete, update, rotate, retire versions) follows the same per-key rules as using it: the callers
- * it admits, and a trusted prompt for guarded keys.
+ * Managing a key (delete, update, rotate, retire versions) from `ui` or `rest` follows the same per-key rules as
+ * using it: the callers it admits, and a trusted prompt for guarded keys. Callers that speak for the user may always
+ * manage a key, so a restriction the renderer set (callers without `app`) is never beyond repair.
  */
 export function authorizeKeyAdmin(key: KeyRecord, caller: Caller): void {
+  if (CONFIRMING_CALLERS.has(caller)) return;
   if (!keyAdmits(key, caller)) {
     throw new KmsError('POLICY_DENIED', `this key does not admit caller '${caller}'`);
   }
-  if (key.policy.requiresApproval && !CONFIRMING_CALLERS.has(caller)) {
+  if (key.policy.requiresApproval) {
     throw new KmsError('APPROVAL_DENIED', 'changing this key needs approval in a trusted prompt');
   }
 }
 
-/** A new key's policy from request flags; purposes default to everything the algorithm can do. */
-export function newKeyPolicy(
-  supported: readonly Operation[],
-  flags: { purposes?: Operation[] | undefined; exportable?: boolean | undefined; requiresApproval?: boolean | undefined; callers?: Caller[] | undefined; allowRawAgreement?: boolean | undefined },
-): KeyPolicy {
-  const purposes = flags.purposes ? [...new Set(flags.purposes)] : [...supported];
+export interface PolicyFlags {
+  purposes?: Operation[] | undefined;
+  exportable?: boolean | undefined;
+  requiresApproval?: boolean | undefined;
+  callers?: Caller[] | undefined;
+  allowRawAgreement?: boolean | undefined;
+}
+
+/**
+ * A key's policy from request flags: purposes default to what the algorithm can do apart from moving keys, and
+ * must keep key moving apart from every other use. `derivationPath` marks material known outside (shared secrets).
+ */
+export function newKeyPolicy(supported: readonly Operation[], flags: PolicyFlags, derivationPath?: string): KeyPolicy {
+  const purposes = flags.purposes ? [...new Set(flags.purposes)] : defaultPurposes(supported);
   for (const p of purposes) {
     if (!supported.includes(p)) throw new KmsError('UNSUPPORTED', `this algorithm cannot be used for '${p}'`);
   }
+  assertSeparated(purposes);
+  assertMayMoveKeys(purposes, derivationPath);
   const policy: KeyPolicy = {
     purposes,
     exportable: flags.exportable ?? false,

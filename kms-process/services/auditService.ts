@@ -7,14 +7,14 @@ export function auditHandlers(ctx: KmsContext): HandlerTable {
   return {
     'audit.list': async (p) => {
       ctx.keystore.assertUnlocked();
-      ctx.audit.flush();
+      ctx.audit.flushAll();
       const after = p.cursor === undefined ? 0 : Number(p.cursor);
       if (!Number.isSafeInteger(after) || after < 0) throw new KmsError('INVALID_REQUEST', 'malformed cursor', { data: { path: 'cursor' } });
       const { entries, last } = ctx.keystore.audit.list(after, p.limit ?? 100);
       return { entries, ...(last !== undefined ? { nextCursor: String(last) } : {}) };
     },
     'audit.verify': async () => {
-      ctx.audit.flush();
+      ctx.audit.flushAll();
       return ctx.keystore.verifyAudit();
     },
   };

@@ -2,6 +2,8 @@
 // always; private parts in clear only when the key is exportable and the caller confirmed (CLI, trusted prompt);
 // wrapped under another keystore key always, so a key can move between keystores without ever being in clear.
 import { KmsError, toB64u, type Caller } from '../api/index.js';
+import { inheritGuards } from '../policy/inheritance.js';
+import { assertMaterialRecipient } from '../policy/materialRecipients.js';
 import type { KeyRecord } from '../keystore/keyTable.js';
 import type { KmsContext } from '../kmsContext.js';
 import { newKeyPolicy } from '../policy/keyPolicy.js';
@@ -9,9 +11,6 @@ import { bytes, keyFor } from './cryptoService.js';
 import type { Call, HandlerTable } from './handler.js';
 import { keyInfo } from './keyInfo.js';
 import { newKeyId } from './keysService.js';
-
-/** Callers that may receive a private key in clear (after confirming at their own terminal or trusted prompt). */
-const PRIVATE_EXPORT_CALLERS: ReadonlySet<Caller> = new Set(['app', 'cli', 'test']);
 
 function admits(rec: KeyRecord, caller: Caller): void {
   if (rec.policy.callers && !rec.policy.callers.includes(caller)) {
@@ -27,11 +26,8 @@ function secretOf(ctx: KmsContext, rec: KeyRecord): Buffer {
 }
 
 async function wrap(ctx: KmsContext, wrappingId: string, rec: KeyRecord, mode: string | undefined, call: Call): Promise<string> {
-  // Wrapping hands this key's secret to a key the caller may control (unwrapKey then makes a copy with any policy),
-  // so a guarded key needs the same approval as using it.
-  if (rec.policy.requiresApproval && !PRIVATE_EXPORT_CALLERS.has(call.caller)) {
-    throw new KmsError('APPROVAL_DENIED', 'wrapping this key needs approval in a trusted prompt');
-  }
+  // Wrapping hands this key's secret out (encrypted, but to a key the caller may know): never for `ui` or `rest`.
+  assertMaterialRecipient(call.caller, 'wrapping a key');
   const { key, provider } = await keyFor(ctx, wrappingId, 'wrap', call.caller);
   if (!provider.wrapKey) throw new KmsError('UNSUPPORTED', 'this key cannot wrap');
   const secret = secretOf(ctx, rec);
@@ -48,6 +44,7 @@ export function exportHandlers(ctx: KmsContext): HandlerTable {
       const rec = ctx.keystore.keys.get(p.id);
       admits(rec, call.caller);
       if (p.wrapWith) {
+        assertMaterialRecipient(call.caller, 'a wrapped export');
         if (p.format !== 'raw') throw new KmsError('INVALID_REQUEST', "a wrapped export carries the key's raw secret: use format 'raw'");
         return { format: 'raw' as const, data: await wrap(ctx, p.wrapWith, rec, p.mode, call), wrappedWith: p.wrapWith };
       }
@@ -57,8 +54,9 @@ export function exportHandlers(ctx: KmsContext): HandlerTable {
         const out = spec.exportKey(p.format, { publicRaw: rec.publicRaw }, false);
         return out instanceof Uint8Array ? { format: p.format, data: toB64u(out) } : { format: p.format, jwk: out };
       }
+      // Private material never goes to the renderer, whatever the key's policy (main's trusted flows export as `app`).
+      assertMaterialRecipient(call.caller, p.format === 'mnemonic' ? 'a mnemonic export' : 'a private export');
       if (!rec.policy.exportable) throw new KmsError('POLICY_DENIED', 'this key is not exportable');
-      if (!PRIVATE_EXPORT_CALLERS.has(call.caller)) throw new KmsError('APPROVAL_DENIED', 'a private export needs approval in a trusted prompt');
       // spki, and raw for an asymmetric key, are public forms: answering a private export with them would hand out
       // the public key where the caller asked for (and may file away as) the private one.
       if (p.format === 'spki' || (p.format === 'raw' && spec.type === 'asymmetric')) {
@@ -85,6 +83,8 @@ export function exportHandlers(ctx: KmsContext): HandlerTable {
     },
 
     'crypto.unwrapKey': async (p, call) => {
+      // Unwrapping plants key material chosen by whoever made the wrapped bytes: an import, never for `ui`.
+      assertMaterialRecipient(call.caller, 'unwrapping a key');
       const { key, provider } = await keyFor(ctx, p.id, 'unwrap', call.caller);
       if (!provider.unwrapKey) throw new KmsError('UNSUPPORTED', 'this key cannot unwrap');
       const spec = ctx.registry.get(p.algorithm);
@@ -104,9 +104,19 @@ export function exportHandlers(ctx: KmsContext): HandlerTable {
       // A key that came in wrapped leaves only wrapped: it may have been non-exportable where it was wrapped (even in
       // this keystore), and unwrapping must not launder that into a key that exports in clear.
       if (p.exportable) throw new KmsError('POLICY_DENIED', 'an unwrapped key is never exportable in clear (it can still be wrapped)');
-      const policy = newKeyPolicy(spec.operations, { ...p, exportable: false });
+      // No looser than the key that unwrapped it: its approval and caller limits carry over.
+      const policy = inheritGuards(ctx.keystore.keys.get(p.id).policy, newKeyPolicy(spec.operations, { ...p, exportable: false }));
       const id = newKeyId();
-      const rec = { id, label: p.label ?? '', algorithm: p.algorithm, provider: 'software', policy, publicRaw: material.publicRaw, createdAt: Date.now() };
+      const rec = {
+        id,
+        label: p.label ?? '',
+        algorithm: p.algorithm,
+        provider: 'software',
+        policy,
+        publicRaw: material.publicRaw,
+        derivation: { parentId: p.id, path: 'unwrapped' },
+        createdAt: Date.now(),
+      };
       try {
         ctx.write(() => ctx.keystore.keys.insert(rec, secret), { caller: call.caller, method: call.method, keyId: id, outcome: 'ok' });
       } finally {

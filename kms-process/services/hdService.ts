@@ -2,6 +2,7 @@
 // keys.rotate / keys.retireVersions: new versions of symmetric keys; older versions decrypt until retired.
 import { KmsError } from '../api/index.js';
 import type { KmsContext } from '../kmsContext.js';
+import { inheritGuards } from '../policy/inheritance.js';
 import { authorizeKeyAdmin, authorizeKeyUse, newKeyPolicy } from '../policy/keyPolicy.js';
 import type { HandlerTable } from './handler.js';
 import { keyInfo } from './keyInfo.js';
@@ -17,9 +18,9 @@ export function hdHandlers(ctx: KmsContext): HandlerTable {
       const { spec, handle } = ctx.software.privateHandle(keyRef(parent), 'derive');
       const child = spec.derive!(handle, p.path, p.child);
       const childSpec = ctx.registry.get(child.algorithm);
-      // A child is never more exportable than its seed, and admits no caller the seed does not.
-      const callers = p.callers && parent.policy.callers ? p.callers.filter((c) => parent.policy.callers!.includes(c)) : (p.callers ?? parent.policy.callers);
-      const policy = newKeyPolicy(childSpec.operations, { ...p, callers, exportable: parent.policy.exportable && (p.exportable ?? true) });
+      // A child inherits its seed's guards (approval, callers, non-exportability, no raw agreement) and can only
+      // be narrower; it is exportable when the seed is, unless the request says otherwise.
+      const policy = inheritGuards(parent.policy, newKeyPolicy(childSpec.operations, { ...p, exportable: p.exportable ?? true }));
       const id = newKeyId();
       const rec = {
         id,
@@ -51,7 +52,7 @@ export function hdHandlers(ctx: KmsContext): HandlerTable {
       const material = spec.generate();
       let updated;
       try {
-        updated = ctx.write(() => ctx.keystore.keys.rotate(p.id, material.secret!), { caller: call.caller, method: call.method, keyId: p.id, outcome: 'ok' });
+        updated = ctx.write(() => ctx.keystore.keys.rotate(p.id, material.secret!), { caller: call.caller, method: call.method, keyId: p.id, outcome: 'ok' }, { erases: true });
       } finally {
         material.secret?.fill(0);
       }
@@ -65,7 +66,7 @@ export function hdHandlers(ctx: KmsContext): HandlerTable {
       authorizeKeyAdmin(rec, call.caller);
       if (p.below > rec.version) throw new KmsError('INVALID_REQUEST', 'the current version cannot be retired');
       const before = ctx.keystore.keys.versions.versions(p.id);
-      const retired = ctx.write(() => ctx.keystore.keys.versions.retireBelow(p.id, p.below), { caller: call.caller, method: call.method, keyId: p.id, outcome: 'ok' });
+      const retired = ctx.write(() => ctx.keystore.keys.versions.retireBelow(p.id, p.below), { caller: call.caller, method: call.method, keyId: p.id, outcome: 'ok' }, { erases: true });
       call.audited = true;
       ctx.software.forget(p.id, before.filter((v) => v < p.below));
       return { id: p.id, retired, versions: [...ctx.keystore.keys.versions.versions(p.id), rec.version] };

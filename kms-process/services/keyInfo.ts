@@ -15,6 +15,7 @@ export function keyInfo(registry: AlgorithmRegistry, rec: KeyRecord): KeyInfo {
     createdAt: new Date(rec.createdAt).toISOString(),
   };
   if (rec.policy.callers) info.callers = rec.policy.callers;
+  if (rec.policy.allowRawAgreement) info.allowRawAgreement = true;
   const spec = registry.has(rec.algorithm) ? registry.get(rec.algorithm) : undefined;
   // Keys that rotate (symmetric software keys) say which version is current: ciphertexts name the version that
   // made them, and keys.retireVersions takes a version number.

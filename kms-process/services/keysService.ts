@@ -5,7 +5,10 @@ import type { KeyMaterial } from '../algorithms/algorithm.js';
 import { algorithmForJwk } from '../algorithms/jwkAlgorithm.js';
 import type { KeyRecord } from '../keystore/keyTable.js';
 import type { KmsContext } from '../kmsContext.js';
+import { assertDeletable } from '../policy/keyDeletion.js';
 import { authorizeKeyAdmin, keyVisibleTo, newKeyPolicy } from '../policy/keyPolicy.js';
+import { assertRightsChange } from '../policy/rightsChange.js';
+import { effectivePurposes } from '../policy/usageSeparation.js';
 import type { Call, HandlerTable } from './handler.js';
 import type { KeyProvider } from '../providers/provider.js';
 import { keyInfo } from './keyInfo.js';
@@ -127,9 +130,11 @@ export function keysHandlers(ctx: KmsContext): HandlerTable {
     },
 
     'keys.delete': async (p, call) => {
-      authorizeKeyAdmin(ctx.keystore.keys.get(p.id), call.caller);
+      const rec = ctx.keystore.keys.get(p.id);
+      authorizeKeyAdmin(rec, call.caller);
+      assertDeletable(rec, call.caller, (id) => ctx.keystore.keys.exists(id));
       const versions = ctx.keystore.keys.versions.versions(p.id);
-      ctx.write(() => ctx.keystore.keys.delete(p.id), { caller: call.caller, method: call.method, keyId: p.id, outcome: 'ok' });
+      ctx.write(() => ctx.keystore.keys.delete(p.id), { caller: call.caller, method: call.method, keyId: p.id, outcome: 'ok' }, { erases: true });
       call.audited = true;
       ctx.software.forget(p.id, versions);
       return { id: p.id, deleted: true as const };
@@ -142,10 +147,14 @@ export function keysHandlers(ctx: KmsContext): HandlerTable {
       if (p.policy) {
         const spec = ctx.registry.get(rec.algorithm);
         const supported = rec.hasSecret || rec.provider !== 'software' ? spec.operations : spec.operations.filter((o) => PUBLIC_OPERATIONS.includes(o));
-        policy = newKeyPolicy(supported, { ...rec.policy, ...p.policy });
+        // A legacy key with both kinds of purpose keeps the side that takes effect unless new purposes are named.
+        const merged = { ...rec.policy, purposes: effectivePurposes(rec.policy.purposes), ...p.policy };
+        policy = newKeyPolicy(supported, merged, rec.derivation?.path);
+        // From the renderer a key's rights only go down; widening needs a caller that speaks for the user.
+        assertRightsChange(call.caller, rec.policy, policy);
       }
       const label = p.label ?? rec.label;
-      ctx.write(() => ctx.keystore.keys.update(p.id, label, policy), { caller: call.caller, method: call.method, keyId: p.id, outcome: 'ok' });
+      ctx.write(() => ctx.keystore.keys.update(p.id, label, policy), { caller: call.caller, method: call.method, keyId: p.id, outcome: 'ok' }, { erases: true });
       call.audited = true;
       ctx.software.forget(p.id);
       return keyInfo(ctx.registry, { ...rec, label, policy });

@@ -8,7 +8,7 @@ import { KMS_VERSION, type KmsContext } from '../kmsContext.js';
 import { recordEnrolledTctis } from '../sandbox/sandboxNeeds.js';
 import type { HandlerTable } from './handler.js';
 import { recoverMasterKey, sealerFor, sealShares, UNLOCK_SUBJECT, unlockNeeds } from './masterKeyRecovery.js';
-import { checkRollback, startRollbackCounter, stopRollbackCounter, type RollbackCheck } from './rollbackGuard.js';
+import { checkRollback, startRollbackCounter, stopRollbackCounter, type RollbackStatus } from './rollbackGuard.js';
 
 /** The shortest passphrase the KMS accepts at enrolment (NIST SP 800-63B's minimum for memorized secrets). */
 export const MIN_PASSPHRASE_CHARS = 8;
@@ -26,7 +26,7 @@ function checkEnrolments(enrolments: readonly SealerEnrolment[], policy: 'any' |
 }
 
 export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
-  let rollback: RollbackCheck = { state: 'none' };
+  let rollback: RollbackStatus = { guard: 'none', state: 'none', detail: 'not checked yet' };
 
   return {
     'kms.status': async (p) => {
@@ -70,7 +70,14 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
         ...(ctx.options.hardening ? { hardening: ctx.options.hardening } : {}),
         ...(ctx.options.sandbox ? { sandbox: ctx.options.sandbox } : {}),
         integrity: probe ? await ctx.integrity.refresh() : ctx.integrity.status,
-        ...(ks.state === 'unlocked' ? { rollback: rollback.state === 'skipped' ? `skipped: ${rollback.reason}` : rollback.state } : {}),
+        ...(ks.state === 'unlocked'
+          ? {
+              // The older field: checked (a guard holds the counter: compared, or set up now), skipped, or none.
+              rollback: rollback.state === 'skipped' ? `skipped: ${rollback.detail}` : rollback.guard === 'none' ? 'none' : 'checked',
+              rollbackGuard: { kind: rollback.guard, detail: rollback.detail },
+              keySet: ks.keySetDamage ? 'tampered' : ctx.keySetCheck.state,
+            }
+          : {}),
       };
     },
 
@@ -89,8 +96,8 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       } finally {
         mk.fill(0);
       }
-      await startRollbackCounter(ks);
-      rollback = { state: 'checked', counter: ks.meta.get('rollback_counter') ?? '0' };
+      rollback = await startRollbackCounter(ks);
+      ctx.keySetCheck.start(ks, () => ctx.inflight > 0);
       return { state: 'unlocked' as const, keystoreId };
     },
 
@@ -107,6 +114,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
         await ctx.lock();
         throw e;
       }
+      ctx.keySetCheck.start(ks, () => ctx.inflight > 0);
       return { state: 'unlocked' as const, unlockedBy: by };
     },
 
@@ -130,7 +138,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       for (const c of old) {
         if (!kept.has(c.kind)) await sealerFor(ctx, c.kind).forget?.(c, { keystoreId: ks.keystoreId!, storeDir: ks.dir });
       }
-      if (kept.has('tpm') && !old.some((c) => c.kind === 'tpm')) await startRollbackCounter(ks);
+      if (kept.has('tpm') && !old.some((c) => c.kind === 'tpm')) rollback = await startRollbackCounter(ks);
       if (!kept.has('tpm') && old.some((c) => c.kind === 'tpm')) await stopRollbackCounter(ks, old);
       return { sealers: p.sealers.map((e) => e.kind), unlockPolicy: policy };
     },

@@ -55,6 +55,23 @@ export async function recoverMasterKey(ctx: KmsContext, ks: Keystore, secrets: U
   const chosen = chooseCopies(ctx, ks.sealedCopies(), policy, secrets);
   const userSecret = chosen.some((c) => needsOf(ctx, c) !== 'none');
   if (userSecret) ks.throttle.begin(UNLOCK_SUBJECT);
+  try {
+    return await unseal(ctx, ks, chosen, policy, secrets, sealCtx, userSecret);
+  } catch (e) {
+    if (userSecret && e instanceof KmsError && e.kind === 'WRONG_SECRET') ks.throttle.failed(UNLOCK_SUBJECT);
+    throw e;
+  }
+}
+
+async function unseal(
+  ctx: KmsContext,
+  ks: Keystore,
+  chosen: SealedCopy[],
+  policy: UnlockPolicy,
+  secrets: UnlockSecrets,
+  sealCtx: SealContext,
+  userSecret: boolean,
+): Promise<{ mk: Buffer; by: SealerKind[] }> {
   let result: { mk: Buffer; by: SealerKind[] };
   if (policy === 'all') {
     const shares: Uint8Array[] = [];

@@ -1,14 +1,26 @@
-// Rollback detection (DESIGN.md section 4): the keystore's MACed `rollback_counter` mirrored in a TPM NV counter
-// when the TPM sealer is enrolled. At each unlock the stored value must be at least the TPM's, then both advance,
-// so a copy of the database from an earlier session is ROLLBACK. The database is written first: a crash between
-// the two writes leaves it ahead of the TPM, which is accepted.
+// Rollback detection (DESIGN.md section 4): the keystore's MACed `rollback_counter` mirrored where copying the
+// database file does not copy it. With the TPM sealer enrolled: a TPM NV counter. Otherwise: an entry in the OS
+// keychain, whenever a keychain answers (keychainCounter.ts), whether or not it is a sealer. At each unlock the
+// stored value must be at least the mirror's, then both advance, so a copy of the database from an earlier session
+// is ROLLBACK. The database is written first: a crash between the two writes leaves it ahead, which is accepted.
 import { KmsError } from '../api/index.js';
 import type { Keystore } from '../keystore/keystore.js';
+import { KeychainRollbackCounter } from '../sealing/keychainCounter.js';
 import { TpmRollbackCounter } from '../sealing/tpmCounter.js';
 
 const META_KEY = 'rollback_counter';
+/** Which mirror was last armed (`keychain`), so a mirror that disappeared is reported as such. */
+const GUARD_META_KEY = 'rollback_guard';
 
-export type RollbackCheck = { state: 'checked'; counter: string } | { state: 'none' } | { state: 'skipped'; reason: string };
+export type RollbackGuardKind = 'tpm' | 'keychain' | 'none';
+
+/** What kms.status reports: which guard is active, and why (or why none is). */
+export interface RollbackStatus {
+  guard: RollbackGuardKind;
+  /** checked: compared and advanced; armed: the mirror was (re)created now; skipped: the mirror could not be read. */
+  state: 'checked' | 'armed' | 'skipped' | 'none';
+  detail: string;
+}
 
 function counterFor(ks: Keystore, copies = ks.sealedCopies()): TpmRollbackCounter | undefined {
   const tpm = copies.find((c) => c.kind === 'tpm');
@@ -17,6 +29,8 @@ function counterFor(ks: Keystore, copies = ks.sealedCopies()): TpmRollbackCounte
   if (!tcti) return undefined;
   return TpmRollbackCounter.forKeystore(tcti, ks.keystoreId!);
 }
+
+const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** When the TPM sealer is removed: free its NV index (best effort; a TPM that is gone keeps it). */
 export async function stopRollbackCounter(ks: Keystore, oldCopies: ReturnType<Keystore['sealedCopies']>): Promise<void> {
@@ -30,18 +44,19 @@ export async function stopRollbackCounter(ks: Keystore, oldCopies: ReturnType<Ke
   ks.write(() => ks.meta.set(META_KEY, '0'));
 }
 
-/** At init (unlocked): make the NV counter and record its value. */
-export async function startRollbackCounter(ks: Keystore): Promise<void> {
+/** At init or when the TPM sealer is added (unlocked): make the NV counter and record its value. */
+export async function startRollbackCounter(ks: Keystore): Promise<RollbackStatus> {
   const counter = counterFor(ks);
-  if (!counter) return;
+  if (!counter) return checkKeychain(ks);
   const value = await counter.ensure();
   ks.write(() => ks.meta.set(META_KEY, value.toString()));
+  return { guard: 'tpm', state: 'armed', detail: `TPM NV counter at ${value}` };
 }
 
 /** After the master key is back (unlocked): compare and advance. Throws ROLLBACK for an older database. */
-export async function checkRollback(ks: Keystore, unlockedByTpm: boolean): Promise<RollbackCheck> {
+export async function checkRollback(ks: Keystore, unlockedByTpm: boolean): Promise<RollbackStatus> {
   const counter = counterFor(ks);
-  if (!counter) return { state: 'none' };
+  if (!counter) return checkKeychain(ks);
   let tpmValue: bigint;
   try {
     tpmValue = await counter.read();
@@ -49,7 +64,7 @@ export async function checkRollback(ks: Keystore, unlockedByTpm: boolean): Promi
     // The TPM is gone or is another TPM: the passphrase (or another sealer) still opens the keystore, but the
     // check cannot run; unlocking through the TPM itself proves the TPM is there, so that case is an error.
     if (unlockedByTpm) throw e;
-    return { state: 'skipped', reason: e instanceof Error ? e.message : 'TPM unavailable' };
+    return { guard: 'tpm', state: 'skipped', detail: reason(e) };
   }
   const stored = BigInt(ks.meta.get(META_KEY) ?? '0');
   if (stored < tpmValue) {
@@ -58,5 +73,38 @@ export async function checkRollback(ks: Keystore, unlockedByTpm: boolean): Promi
   const next = (stored > tpmValue ? stored : tpmValue) + 1n;
   ks.write(() => ks.meta.set(META_KEY, next.toString()));
   await counter.increment();
-  return { state: 'checked', counter: next.toString() };
+  return { guard: 'tpm', state: 'checked', detail: `TPM NV counter at ${next}` };
+}
+
+/** The keychain mirror: compare with it if there is one, then advance both (or arm it). */
+async function checkKeychain(ks: Keystore): Promise<RollbackStatus> {
+  const mirror = new KeychainRollbackCounter(ks.keystoreId!);
+  let mirrored: bigint | undefined;
+  try {
+    mirrored = await mirror.read();
+  } catch (e) {
+    if (e instanceof KmsError && e.kind === 'TAMPERED') throw e;
+    return { guard: 'none', state: 'skipped', detail: `no keychain answered: ${reason(e)}` };
+  }
+  const stored = BigInt(ks.meta.get(META_KEY) ?? '0');
+  if (mirrored !== undefined && stored < mirrored) {
+    throw new KmsError('ROLLBACK', `this keystore is an older copy (its rollback counter ${stored} is below the keychain's ${mirrored})`);
+  }
+  const wasArmed = ks.meta.get(GUARD_META_KEY) === 'keychain';
+  const next = (mirrored !== undefined && mirrored > stored ? mirrored : stored) + 1n;
+  ks.write(() => ks.meta.set(META_KEY, next.toString()));
+  try {
+    await mirror.write(next);
+  } catch (e) {
+    // No keychain keeps values here (none running, or no Secret Service on this session): nothing guards.
+    return { guard: 'none', state: 'none', detail: `no keychain to mirror the rollback counter: ${reason(e)}` };
+  }
+  if (!wasArmed) ks.write(() => ks.meta.set(GUARD_META_KEY, 'keychain'));
+  if (mirrored !== undefined) return { guard: 'keychain', state: 'checked', detail: `keychain counter at ${next}` };
+  return {
+    guard: 'keychain',
+    state: 'armed',
+    // Missing although armed before: removed from the keychain, or another keychain (a new login keyring).
+    detail: wasArmed ? 'the keychain had no counter for this keystore although it had one before; set again' : `keychain counter at ${next}`,
+  };
 }

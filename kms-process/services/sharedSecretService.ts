@@ -3,11 +3,16 @@
 import { hkdfSync } from 'node:crypto';
 import { fromB64u, KmsError, toB64u, type AlgorithmId, type Jwk } from '../api/index.js';
 import type { KmsContext } from '../kmsContext.js';
+import type { KeyRecord } from '../keystore/keyTable.js';
+import { inheritGuards } from '../policy/inheritance.js';
 import { newKeyPolicy } from '../policy/keyPolicy.js';
+import { assertMaterialRecipient } from '../policy/materialRecipients.js';
 import { bytes, keyFor, opt } from './cryptoService.js';
 import type { Call, HandlerTable } from './handler.js';
 import { keyInfo } from './keyInfo.js';
 import { newKeyId } from './keysService.js';
+
+const SHARED_SECRET_PATH = 'shared-secret';
 
 interface SecretUse {
   derive?: { algorithm?: AlgorithmId | undefined; salt?: string | undefined; info?: string | undefined; label?: string | undefined } | undefined;
@@ -25,11 +30,12 @@ const DERIVED_BYTES: Partial<Record<AlgorithmId, number>> = {
   'xchacha20-poly1305': 32,
 };
 
-/** Store or return `shared` (zeroized here either way). */
-function useSecret(ctx: KmsContext, shared: Uint8Array, use: SecretUse, allowRaw: boolean, call: Call, parentId: string) {
+/** Store or return `shared` (zeroized here either way); the stored key inherits the guards of `parent`. */
+function useSecret(ctx: KmsContext, shared: Uint8Array, use: SecretUse, parent: KeyRecord, call: Call) {
   try {
     if (use.raw) {
-      if (!allowRaw) throw new KmsError('POLICY_DENIED', "this key's policy does not allow returning a raw shared secret");
+      assertMaterialRecipient(call.caller, 'a raw shared secret');
+      if (parent.policy.allowRawAgreement !== true) throw new KmsError('POLICY_DENIED', "this key's policy does not allow returning a raw shared secret");
       return { sharedSecret: toB64u(shared) };
     }
     const algorithm = use.derive?.algorithm ?? 'aes-256';
@@ -44,8 +50,10 @@ function useSecret(ctx: KmsContext, shared: Uint8Array, use: SecretUse, allowRaw
       label: use.derive?.label ?? '',
       algorithm,
       provider: 'software',
-      policy: newKeyPolicy(spec.operations, {}),
-      derivation: { parentId, path: 'shared-secret' },
+      // The peer (or whoever made the KEM ciphertext) may know this secret: it never wraps keys, never exports,
+      // and keeps the parent's approval and caller limits.
+      policy: inheritGuards(parent.policy, newKeyPolicy(spec.operations, {}, SHARED_SECRET_PATH)),
+      derivation: { parentId: parent.id, path: SHARED_SECRET_PATH },
       createdAt: Date.now(),
     };
     try {
@@ -82,14 +90,14 @@ export function sharedSecretHandlers(ctx: KmsContext): HandlerTable {
         if (!(peer instanceof Uint8Array)) throw new KmsError('INVALID_REQUEST', 'a token key takes the peer key as raw bytes');
         shared = await provider.agree(key, peer);
       }
-      return useSecret(ctx, shared, p, ctx.keystore.keys.get(p.id).policy.allowRawAgreement === true, call, p.id);
+      return useSecret(ctx, shared, p, ctx.keystore.keys.get(p.id), call);
     },
 
     'crypto.encapsulate': async (p, call) => {
       const { key } = await keyFor(ctx, p.id, 'encapsulate', call.caller);
       const { spec, handle } = ctx.software.publicHandle(key, 'encapsulate');
       const { sharedSecret, ciphertext } = spec.encapsulate!(handle);
-      const out = useSecret(ctx, sharedSecret, p, ctx.keystore.keys.get(p.id).policy.allowRawAgreement === true, call, p.id);
+      const out = useSecret(ctx, sharedSecret, p, ctx.keystore.keys.get(p.id), call);
       return { ...out, ciphertext: toB64u(ciphertext) };
     },
 
@@ -97,7 +105,7 @@ export function sharedSecretHandlers(ctx: KmsContext): HandlerTable {
       const { key } = await keyFor(ctx, p.id, 'decapsulate', call.caller);
       const { spec, handle } = ctx.software.privateHandle(key, 'decapsulate');
       const shared = spec.decapsulate!(handle, bytes(p.ciphertext));
-      return useSecret(ctx, shared, p, ctx.keystore.keys.get(p.id).policy.allowRawAgreement === true, call, p.id);
+      return useSecret(ctx, shared, p, ctx.keystore.keys.get(p.id), call);
     },
   };
 }

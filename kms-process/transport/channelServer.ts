@@ -5,9 +5,9 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { CALLERS, type Caller } from '../api/callers.js';
 import { HELLO_METHOD, MAX_HELLO_FAILURES, type Port } from '../api/channelProtocol.js';
 import { KmsError } from '../api/errors.js';
-import { MAX_BATCH_ITEMS } from '../api/limits.js';
+import { MAX_BATCH_ITEMS, MAX_RESPONSE_BYTES } from '../api/limits.js';
 import { Outbox } from '../api/outbox.js';
-import { checkRequest, errorResponse, isResponse, parseRequestText, resultResponse, type RpcRequest, type RpcResponse } from '../api/rpc.js';
+import { checkRequest, errorResponse, isResponse, parseMessageText, resultResponse, type RpcRequest, type RpcResponse } from '../api/rpc.js';
 import type { Dispatcher } from '../dispatcher.js';
 
 function sameToken(a: string, b: string): boolean {
@@ -29,13 +29,26 @@ export class ChannelServer {
     private readonly dispatcher: Promise<Dispatcher>,
     private readonly info: { pid: number; version: string },
   ) {
-    this.outbox = new Outbox(port, port.coalesce === true);
+    this.outbox = new Outbox(port, port.coalesce === true, MAX_RESPONSE_BYTES);
     port.onMessage((message) => {
+      // Text (every port the KMS serves) is parsed here, its size checked first; only then is it an object.
+      let value: unknown = message;
+      if (typeof message === 'string') {
+        const parsed = parseMessageText(message);
+        if (!('value' in parsed)) return this.refuse(parsed);
+        value = parsed.value;
+      }
       // A batch from a coalescing peer: each element is a request of its own, answered on its own.
-      if (Array.isArray(message) && port.coalesce && message.length > 0 && message.length <= MAX_BATCH_ITEMS) {
-        for (const m of message) void this.onMessage(m);
-      } else void this.onMessage(message);
+      if (Array.isArray(value) && port.coalesce && value.length > 0 && value.length <= MAX_BATCH_ITEMS) {
+        for (const m of value) void this.onMessage(m);
+      } else void this.onMessage(value);
     });
+  }
+
+  private refuse(r: RpcResponse): void {
+    // Before the handshake, garbage counts like a failed hello: an unauthenticated peer cannot linger.
+    if (!this.callers) this.countFailure();
+    this.send(r);
   }
 
   private send(r: RpcResponse): void {
@@ -43,13 +56,8 @@ export class ChannelServer {
   }
 
   private async onMessage(message: unknown): Promise<void> {
-    // Text (stdio lines) is parsed here under the message size limit; objects come parsed by the process channel.
-    const req = typeof message === 'string' ? parseRequestText(message) : checkRequest(message);
-    if (isResponse(req)) {
-      // Before the handshake, garbage counts like a failed hello: an unauthenticated peer cannot linger.
-      if (!this.callers) this.countFailure();
-      return this.send(req);
-    }
+    const req = checkRequest(message);
+    if (isResponse(req)) return this.refuse(req);
     if (!this.callers) return this.send(this.hello(req));
     let dispatcher: Dispatcher;
     try {

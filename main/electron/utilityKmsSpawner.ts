@@ -18,10 +18,12 @@ function utilityPort(child: UtilityProcess): Port {
     closed = true;
     for (const l of closeListeners) l(`exited with code ${code}`);
   });
+  // A text port: the KMS accepts only JSON text on its parentPort, whose size it checks before parsing.
   return {
+    text: true,
     coalesce: true,
     send: (message) => {
-      if (!closed) child.postMessage(message);
+      if (!closed) child.postMessage(typeof message === 'string' ? message : JSON.stringify(message));
     },
     onMessage: (listener) => child.on('message', (m: unknown) => listener(m)),
     onClose: (listener) => closeListeners.push(listener),

@@ -340,15 +340,19 @@ describe('one-shot commands for the operations beyond sign, encrypt and mac', ()
       },
     });
 
-    // wrap / unwrap: an HMAC key of the same keystore under AES-128 (KWP), unwrapped as a new key with the same MACs.
+    // wrap / unwrap: an HMAC key of the same keystore under an AES-128 key made to wrap (--purposes wrap,unwrap: a
+    // key that wraps does nothing else), unwrapped as a new key with the same MACs.
     const ws = storeOf['aes-128']!;
     const hmacAlg = (['hmac-sha256', 'hmac-sha384', 'hmac-sha512'] as const).find((x) => storeOf[x] === ws)!;
     tasks.push({
       store: ws,
       run: async () => {
-        const w = await ok<{ wrapped: string; algorithm: string }>(ws, ['wrap', keys['aes-128']!.id, '--key', keys[hmacAlg]!.id, '--mode', 'kwp']);
+        const kek = await ok<KeyInfo>(ws, ['keys', 'generate', '--alg', 'aes-128', '--purposes', 'wrap,unwrap']);
+        expect(kek.purposes).toEqual(['wrap', 'unwrap']);
+        await fails(ws, ['wrap', keys['aes-128']!.id, '--key', keys[hmacAlg]!.id, '--mode', 'kwp'], 'POLICY_DENIED');
+        const w = await ok<{ wrapped: string; algorithm: string }>(ws, ['wrap', kek.id, '--key', keys[hmacAlg]!.id, '--mode', 'kwp']);
         expect(w.algorithm).toBe(hmacAlg);
-        const un = await ok<KeyInfo>(ws, ['unwrap', keys['aes-128']!.id, '--alg', hmacAlg, '--wrapped', w.wrapped, '--mode', 'kwp', '--label', 'unwrapped']);
+        const un = await ok<KeyInfo>(ws, ['unwrap', kek.id, '--alg', hmacAlg, '--wrapped', w.wrapped, '--mode', 'kwp', '--label', 'unwrapped']);
         expect(un).toMatchObject({ algorithm: hmacAlg, label: 'unwrapped', exportable: false });
         const macs = await rpc(ws, [
           ['orig', 'crypto.mac', { id: keys[hmacAlg]!.id, data: b64u(msg) }],

@@ -157,7 +157,11 @@ export class TokenService {
           throw new KmsError('PIN_LOCKED', `token ${serial}: wrong PIN, the user PIN is now locked`, { data: { attemptsLeft: 0 } });
         }
         if (after !== undefined && after & TOKEN_FLAGS.userPinFinalTry) data.attemptsLeft = 1;
-        if (kmsCounts) data.retryAfterMs = backoffDelayMs(failures, this.backoff);
+        if (kmsCounts) {
+          // The wait starts when the PIN is known wrong, not when the attempt began.
+          this.pinStore.write(serial, { failures, lastFailureAt: this.now() });
+          data.retryAfterMs = backoffDelayMs(failures, this.backoff);
+        }
         throw new KmsError('WRONG_SECRET', `token ${serial}: wrong PIN`, { data });
       }
       if (kmsCounts && err.kind !== 'PIN_LOCKED') this.pinStore.write(serial, { failures: failures - 1, lastFailureAt: this.now() });

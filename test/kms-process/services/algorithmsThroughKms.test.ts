@@ -284,14 +284,17 @@ const CHECKS: Record<AlgorithmId, () => Promise<void>> = {
           const theirs = Buffer.concat([enc.update(msg), enc.final()]);
           expect(await decrypt(k.id, { ciphertext: theirs, ...(iv16 ? { iv: iv16 } : {}) }, { mode }), mode).toEqual(msg);
         }
-        // Key wrap KW (RFC 3394) and KWP (RFC 5649) of another key: node:crypto unwraps.
+        // Key wrap KW (RFC 3394) and KWP (RFC 5649) of another key: node:crypto unwraps. A key that wraps does
+        // nothing else (usage separation), so the same bytes come in again as a wrap-only key.
+        expect(k.purposes).toEqual(['encrypt', 'decrypt']);
+        const kek = await importKey({ format: 'raw', algorithm: id, data: b64u(key), purposes: ['wrap', 'unwrap'] });
         const inner = await gen('hmac-sha384', { exportable: true });
         const innerBytes = await exportPrivate(inner.id);
         for (const [mode, cipher, iv] of [
           ['kw', `id-aes${bits}-wrap`, 'a6a6a6a6a6a6a6a6'],
           ['kwp', `id-aes${bits}-wrap-pad`, 'a65959a6'],
         ] as const) {
-          const w = await call<{ wrapped: string; algorithm: string }>('crypto.wrapKey', { id: k.id, keyId: inner.id, mode });
+          const w = await call<{ wrapped: string; algorithm: string }>('crypto.wrapKey', { id: kek.id, keyId: inner.id, mode });
           expect(w.algorithm).toBe('hmac-sha384');
           const u = createDecipheriv(cipher, key, Buffer.from(iv, 'hex'));
           expect(Buffer.concat([u.update(unb64u(w.wrapped)), u.final()]), mode).toEqual(innerBytes);
@@ -580,8 +583,8 @@ describe('crypto.signJws', () => {
 
 describe('wrapKey / unwrapKey and wrapped export', () => {
   it('AES-KW, AES-KWP and RSA-OAEP round trips give keys that do the same thing', async () => {
-    const aes = await gen('aes-256');
-    const rsa = await gen('rsa-2048');
+    const aes = await gen('aes-256', { purposes: ['wrap', 'unwrap'] });
+    const rsa = await gen('rsa-2048', { purposes: ['wrap', 'unwrap'] });
     const ed = await gen('ed25519');
     const data = await gen('aes-128');
     const hmac = await gen('hmac-sha512');
@@ -617,7 +620,7 @@ describe('wrapKey / unwrapKey and wrapped export', () => {
 
   it.each(ALGORITHM_IDS.filter((a) => !a.startsWith('rsa-')))('%s: a key wrapped with AES-KWP unwraps to the same key', async (alg) => {
     // RSA keys are wrapped in the round trips above and below (their PKCS#8 also fits KWP); each other id here.
-    const kek = await gen('aes-256');
+    const kek = await gen('aes-256', { purposes: ['wrap', 'unwrap'] });
     const k = await gen(alg, alg === 'hd-seed' ? { words: 12 } : {});
     const w = await call<{ wrapped: string; algorithm: string }>('crypto.wrapKey', { id: kek.id, keyId: k.id, mode: 'kwp' });
     expect(w.algorithm).toBe(alg);
@@ -656,10 +659,12 @@ describe('wrapKey / unwrapKey and wrapped export', () => {
     const second = await startInitializedKms();
     try {
       // B owns the unwrapping key; A knows only its public part (a public-only import can wrap, not unwrap).
-      const rsaB = await gen('rsa-2048', {}, second);
+      const rsaB = await gen('rsa-2048', { purposes: ['wrap', 'unwrap'] }, second);
       const { data: spki } = await call<{ data: string }>('keys.export', { id: rsaB.id, format: 'spki' }, second);
-      const rsaInA = await importKey({ format: 'spki', algorithm: 'rsa-2048', data: spki });
-      expect(rsaInA.purposes.sort()).toEqual(['encrypt', 'verify', 'wrap']);
+      // A public-only import defaults to its data uses; a wrapping key is asked for as one (usage separation).
+      expect((await importKey({ format: 'spki', algorithm: 'rsa-2048', data: spki })).purposes.sort()).toEqual(['encrypt', 'verify']);
+      const rsaInA = await importKey({ format: 'spki', algorithm: 'rsa-2048', data: spki, purposes: ['wrap'] });
+      expect(rsaInA.purposes).toEqual(['wrap']);
       const ed = await gen('ed25519'); // not exportable: it leaves only wrapped
       expect(await kindOf(call('keys.export', { id: ed.id, format: 'jwk', private: true }))).toBe('POLICY_DENIED');
       const out = await call<{ format: string; data: string; wrappedWith: string }>('keys.export', { id: ed.id, format: 'raw', wrapWith: rsaInA.id, mode: 'oaep' });
@@ -670,8 +675,8 @@ describe('wrapKey / unwrapKey and wrapped export', () => {
       expect(await sign(moved.id, msg, {}, second)).toEqual(await sign(ed.id, msg));
       // AES-KW between keystores too: the same KEK imported in both.
       const kek = randomBytes(32);
-      const kekA = await importKey({ format: 'raw', algorithm: 'aes-256', data: b64u(kek) });
-      const kekB = await importKey({ format: 'raw', algorithm: 'aes-256', data: b64u(kek) }, second);
+      const kekA = await importKey({ format: 'raw', algorithm: 'aes-256', data: b64u(kek), purposes: ['wrap'] });
+      const kekB = await importKey({ format: 'raw', algorithm: 'aes-256', data: b64u(kek), purposes: ['unwrap'] }, second);
       const secp = await gen('secp256k1');
       const out2 = await call<{ data: string }>('keys.export', { id: secp.id, format: 'raw', wrapWith: kekA.id, mode: 'kw' });
       const moved2 = await call<KeyInfo>('crypto.unwrapKey', { id: kekB.id, wrapped: out2.data, algorithm: 'secp256k1', mode: 'kw' }, second);
@@ -846,25 +851,22 @@ describe('export and import policies', () => {
     expect(await kindOf(call('keys.export', { id: child.id, format: 'jwk', private: true }))).toBe('POLICY_DENIED');
   });
 
-  it('the renderer cannot launder a requiresApproval key through wrap -> unwrap into one that needs no approval', async () => {
-    // DESIGN.md section 1: approval for guarded keys is decided in a trusted prompt; the renderer ('ui') cannot
-    // approve on its own. Wrapping hands the key's secret to another key the caller controls, so it is a use of the
-    // key that needs the same approval (otherwise unwrapKey makes an unguarded copy of the same secret).
+  it('the renderer cannot launder a requiresApproval key through wrap -> unwrap: it cannot wrap or unwrap at all', async () => {
+    // DESIGN.md section 1: moving key material is never a renderer operation (keyPolicyThroughKms.test.ts has the
+    // whole rule); a confirming caller (the app after its prompt, the CLI, tests) may, and the copy keeps the guard.
     const both = await startInitializedKms({ callers: ['test', 'ui'] });
     try {
       const ui = (method: string, params: Params) => both.client.callUnchecked(method, params, { caller: 'ui' });
       const guarded = await gen('ed25519', { requiresApproval: true }, both);
       expect(await kindOf(ui('crypto.sign', { id: guarded.id, data: b64u(msg) }))).toBe('APPROVAL_DENIED');
-      const kek = (await ui('keys.generate', { algorithm: 'aes-256' })) as KeyInfo;
-      expect(await kindOf(ui('crypto.wrapKey', { id: kek.id, keyId: guarded.id }))).toBe('APPROVAL_DENIED');
-      expect(await kindOf(ui('keys.export', { id: guarded.id, format: 'raw', wrapWith: kek.id }))).toBe('APPROVAL_DENIED');
-      // A confirming caller (the app after its prompt, the CLI, tests) may wrap it.
+      const kek = (await ui('keys.generate', { algorithm: 'aes-256', purposes: ['wrap', 'unwrap'] })) as KeyInfo;
+      expect(await kindOf(ui('crypto.wrapKey', { id: kek.id, keyId: guarded.id }))).toBe('POLICY_DENIED');
+      expect(await kindOf(ui('keys.export', { id: guarded.id, format: 'raw', wrapWith: kek.id }))).toBe('POLICY_DENIED');
       const w = await call<{ wrapped: string }>('crypto.wrapKey', { id: kek.id, keyId: guarded.id }, both);
       const copy = await call<KeyInfo>('crypto.unwrapKey', { id: kek.id, wrapped: w.wrapped, algorithm: 'ed25519', requiresApproval: true }, both);
       expect(copy).toMatchObject({ requiresApproval: true, publicKey: { raw: guarded.publicKey!.raw } });
-      // An unguarded key still wraps for the renderer.
       const plain = (await ui('keys.generate', { algorithm: 'ed25519' })) as KeyInfo;
-      expect(await kindOf(ui('crypto.wrapKey', { id: kek.id, keyId: plain.id }))).toBe('resolved');
+      expect(await kindOf(ui('crypto.wrapKey', { id: kek.id, keyId: plain.id }))).toBe('POLICY_DENIED');
     } finally {
       await both.stop();
       removeDir(both.dir);

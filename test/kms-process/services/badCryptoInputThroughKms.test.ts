@@ -23,6 +23,8 @@ beforeAll(async () => {
     ['secp256k1', { algorithm: 'secp256k1', allowRawAgreement: true }],
     ['rsa', { algorithm: 'rsa-2048' }],
     ['aes', { algorithm: 'aes-256' }],
+    ['aesKek', { algorithm: 'aes-256', purposes: ['wrap', 'unwrap'] }], // a key that wraps does nothing else
+    ['rsaKek', { algorithm: 'rsa-2048', purposes: ['wrap', 'unwrap'] }],
     ['aes128', { algorithm: 'aes-128' }],
     ['hmac', { algorithm: 'hmac-sha256' }],
     ['chacha', { algorithm: 'chacha20-poly1305' }],
@@ -99,9 +101,9 @@ describe('wrong key type for an operation', () => {
       { name: 'rsa mode gcm', method: 'crypto.encrypt', params: () => ({ id: id('rsa'), data, mode: 'gcm' }), kind: 'UNSUPPORTED' },
       { name: 'chacha mode gcm', method: 'crypto.encrypt', params: () => ({ id: id('chacha'), data, mode: 'gcm' }), kind: 'UNSUPPORTED' },
       { name: 'xchacha mode chacha20-poly1305', method: 'crypto.encrypt', params: () => ({ id: id('xchacha'), data, mode: 'chacha20-poly1305' }), kind: 'UNSUPPORTED' },
-      { name: 'aes wrap mode oaep', method: 'crypto.wrapKey', params: () => ({ id: id('aes'), keyId: id('aes128'), mode: 'oaep' }), kind: 'UNSUPPORTED' },
-      { name: 'rsa wrap mode kw', method: 'crypto.wrapKey', params: () => ({ id: id('rsa'), keyId: id('aes128'), mode: 'kw' }), kind: 'UNSUPPORTED' },
-      { name: 'wrap a public-only key', method: 'crypto.wrapKey', params: () => ({ id: id('aes'), keyId: id('edPublic') }), kind: 'UNSUPPORTED' },
+      { name: 'aes wrap mode oaep', method: 'crypto.wrapKey', params: () => ({ id: id('aesKek'), keyId: id('aes128'), mode: 'oaep' }), kind: 'UNSUPPORTED' },
+      { name: 'rsa wrap mode kw', method: 'crypto.wrapKey', params: () => ({ id: id('rsaKek'), keyId: id('aes128'), mode: 'kw' }), kind: 'UNSUPPORTED' },
+      { name: 'wrap a public-only key', method: 'crypto.wrapKey', params: () => ({ id: id('aesKek'), keyId: id('edPublic') }), kind: 'UNSUPPORTED' },
       { name: 'words on an ed25519 key', method: 'keys.generate', params: () => ({ algorithm: 'ed25519', words: 12 }), kind: 'INVALID_REQUEST' },
       { name: 'purposes the algorithm lacks', method: 'keys.generate', params: () => ({ algorithm: 'hmac-sha256', purposes: ['sign'] }), kind: 'UNSUPPORTED' },
       { name: 'raw import of an hd-seed', method: 'keys.import', params: () => ({ format: 'raw', algorithm: 'hd-seed', data: b64u(randomBytes(64)) }), kind: 'UNSUPPORTED' },
@@ -261,18 +263,18 @@ describe('malformed keys', () => {
   });
 
   it('wrapped bytes that are not a key of the named algorithm, and mismatched wrap modes, are INVALID_REQUEST', async () => {
-    const w = await call<{ wrapped: string }>('crypto.wrapKey', { id: id('aes'), keyId: id('aes128'), mode: 'kwp' });
+    const w = await call<{ wrapped: string }>('crypto.wrapKey', { id: id('aesKek'), keyId: id('aes128'), mode: 'kwp' });
     // A secret whose length is not a multiple of 8 (AES-KW needs one): a 20-byte HMAC key. (An RSA PKCS#8 secret
     // would do only by chance: its DER length varies with the key.)
     const odd = await call<{ id: string }>('keys.import', { format: 'raw', algorithm: 'hmac-sha256', data: b64u(randomBytes(20)) });
     await runCases([
-      { name: 'kwp unwrapped as kw', method: 'crypto.unwrapKey', params: () => ({ id: id('aes'), wrapped: w.wrapped, algorithm: 'aes-128', mode: 'kw' }), kind: 'INVALID_REQUEST' },
-      { name: '16 bytes as an aes-256 key', method: 'crypto.unwrapKey', params: () => ({ id: id('aes'), wrapped: w.wrapped, algorithm: 'aes-256', mode: 'kwp' }), kind: 'INVALID_REQUEST' },
-      { name: '16 bytes as an hd-seed', method: 'crypto.unwrapKey', params: () => ({ id: id('aes'), wrapped: w.wrapped, algorithm: 'hd-seed', mode: 'kwp' }), kind: 'INVALID_REQUEST' },
-      { name: 'kw of a short blob', method: 'crypto.unwrapKey', params: () => ({ id: id('aes'), wrapped: b64u(randomBytes(16)), algorithm: 'aes-128' }), kind: 'INVALID_REQUEST' },
-      { name: 'oaep of garbage', method: 'crypto.unwrapKey', params: () => ({ id: id('rsa'), wrapped: b64u(randomBytes(256)), algorithm: 'aes-128' }), kind: 'INVALID_REQUEST' },
-      { name: 'kw of a 20-byte key (not a multiple of 8)', method: 'crypto.wrapKey', params: () => ({ id: id('aes'), keyId: odd.id, mode: 'kw' }), kind: 'INVALID_REQUEST' },
-      { name: 'oaep of an RSA key (too long)', method: 'crypto.wrapKey', params: () => ({ id: id('rsa'), keyId: id('rsa') }), kind: 'INVALID_REQUEST' },
+      { name: 'kwp unwrapped as kw', method: 'crypto.unwrapKey', params: () => ({ id: id('aesKek'), wrapped: w.wrapped, algorithm: 'aes-128', mode: 'kw' }), kind: 'INVALID_REQUEST' },
+      { name: '16 bytes as an aes-256 key', method: 'crypto.unwrapKey', params: () => ({ id: id('aesKek'), wrapped: w.wrapped, algorithm: 'aes-256', mode: 'kwp' }), kind: 'INVALID_REQUEST' },
+      { name: '16 bytes as an hd-seed', method: 'crypto.unwrapKey', params: () => ({ id: id('aesKek'), wrapped: w.wrapped, algorithm: 'hd-seed', mode: 'kwp' }), kind: 'INVALID_REQUEST' },
+      { name: 'kw of a short blob', method: 'crypto.unwrapKey', params: () => ({ id: id('aesKek'), wrapped: b64u(randomBytes(16)), algorithm: 'aes-128' }), kind: 'INVALID_REQUEST' },
+      { name: 'oaep of garbage', method: 'crypto.unwrapKey', params: () => ({ id: id('rsaKek'), wrapped: b64u(randomBytes(256)), algorithm: 'aes-128' }), kind: 'INVALID_REQUEST' },
+      { name: 'kw of a 20-byte key (not a multiple of 8)', method: 'crypto.wrapKey', params: () => ({ id: id('aesKek'), keyId: odd.id, mode: 'kw' }), kind: 'INVALID_REQUEST' },
+      { name: 'oaep of an RSA key (too long)', method: 'crypto.wrapKey', params: () => ({ id: id('rsaKek'), keyId: id('rsa') }), kind: 'INVALID_REQUEST' },
     ]);
   });
 });

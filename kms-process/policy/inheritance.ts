@@ -1,0 +1,25 @@
+// A key made from another key (an HD child, an agreed or decapsulated secret, an unwrapped key) inherits its
+// parent's guards and can only be narrower (DESIGN.md section 1). Rotated versions share their key's record, so
+// they keep its policy as it is.
+import type { Caller } from '../api/index.js';
+import type { KeyPolicy } from '../keystore/keyTable.js';
+
+/** `requested` (the child's own policy) narrowed by its parent's guards. */
+export function inheritGuards(parent: KeyPolicy, requested: KeyPolicy): KeyPolicy {
+  const policy: KeyPolicy = {
+    purposes: requested.purposes,
+    exportable: parent.exportable && requested.exportable,
+    requiresApproval: parent.requiresApproval || requested.requiresApproval,
+  };
+  const callers = intersectCallers(parent.callers, requested.callers);
+  if (callers) policy.callers = callers;
+  if (parent.allowRawAgreement && requested.allowRawAgreement) policy.allowRawAgreement = true;
+  return policy;
+}
+
+/** Absent means every caller, so the intersection of absent and a list is that list. */
+function intersectCallers(a: readonly Caller[] | undefined, b: readonly Caller[] | undefined): Caller[] | undefined {
+  if (!a) return b ? [...b] : undefined;
+  if (!b) return [...a];
+  return a.filter((c) => b.includes(c));
+}
