@@ -51,6 +51,18 @@ export function cryptoHandlers(ctx: KmsContext): HandlerTable {
       const valid = await need(provider.verify, 'verify').call(provider, key, { ...signInput(p), signature: bytes(p.signature) });
       return { valid };
     },
+    'crypto.verifyWithPublicKey': async (p) => {
+      const spec = ctx.registry.get(p.algorithm);
+      if (!spec.importKey || !spec.loadPublic || !spec.verify) throw new KmsError('UNSUPPORTED', `${p.algorithm} keys do not verify signatures`);
+      const material = spec.importKey(p.publicKey.format, p.publicKey.format === 'jwk' ? p.publicKey.data : bytes(p.publicKey.data));
+      if (material.secret) {
+        material.secret.fill(0);
+        throw new KmsError('INVALID_REQUEST', 'that is a private key: give the public key only');
+      }
+      if (!material.publicRaw) throw new KmsError('INVALID_REQUEST', 'no public key found');
+      const handle = spec.loadPublic(material.publicRaw);
+      return { valid: spec.verify(handle, { ...signInput(p), signature: bytes(p.signature) }) };
+    },
     'crypto.signJws': async (p, call) => {
       const { key, provider } = await keyFor(ctx, p.id, 'sign', call.caller);
       const header = { ...(p.header ?? {}) };
