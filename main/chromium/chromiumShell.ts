@@ -30,6 +30,8 @@ export interface ChromiumShellOptions {
   approvals?: ApprovalOptions;
   viewport?: { width: number; height: number };
   keyCacheMs?: number;
+  /** Where the desktop settings are kept; absent, defaults that are not saved. */
+  settingsFile?: string;
 }
 
 /** One message the wallet page received (a reply at the binding, or an event), as the JSON text it was. */
@@ -94,6 +96,7 @@ export class ChromiumShell {
       spawner,
       prompts,
       appOrigin: SHELL_ORIGIN,
+      ...(o.settingsFile ? { settingsFile: o.settingsFile } : {}),
       notify: (e) => void ref.shell?.notify(e),
       ...(o.idleMs !== undefined ? { idleMs: o.idleMs } : {}),
       ...(o.idleCheckMs !== undefined ? { idleCheckMs: o.idleCheckMs } : {}),

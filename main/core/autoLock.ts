@@ -24,6 +24,11 @@ export class AutoLock {
     this.lastActivity = this.now();
   }
 
+  /** A new idle time (Settings); 0 turns the idle lock off. */
+  setIdleMs(idleMs: number): void {
+    this.options.idleMs = idleMs;
+  }
+
   /** The wallet's state as main learns it (after an unlock, a lock, the KMS exiting). */
   setUnlocked(unlocked: boolean): void {
     this.unlocked = unlocked;

@@ -2,8 +2,10 @@
 // supervisor, the broker, the approval queue, the trusted flows and auto-lock, wired to one event sink that tells
 // the renderer the wallet's state.
 import { ApprovalQueue, DEFAULT_APPROVAL_OPTIONS, type ApprovalOptions } from './approvalQueue.js';
-import { AutoLock, DEFAULT_IDLE_MS, type LockReason } from './autoLock.js';
+import { AutoLock, type LockReason } from './autoLock.js';
 import { Broker } from './broker.js';
+import { SettingsStore, type DesktopSettings } from './desktopSettings.js';
+import { SettingsFlow } from './settingsFlow.js';
 import type { KmsSpawner } from './kmsSpawner.js';
 import type { PromptHost } from './prompts.js';
 import type { RateLimit } from './rateLimiter.js';
@@ -17,7 +19,10 @@ export interface MainCoreOptions {
   appOrigin: string;
   /** Delivers an event to the wallet window (Electron: webContents.send; the harness: the page). */
   notify: (event: WalletEvent) => void;
+  /** A fixed idle time (tests); absent, the saved auto-lock setting. */
   idleMs?: number;
+  /** Where the desktop settings are kept (JSON); absent, the defaults, not saved. */
+  settingsFile?: string;
   /** How often the idle time is checked (default 15 s). */
   idleCheckMs?: number;
   /** The OS's idle time (Electron: powerMonitor.getSystemIdleTime() * 1000); absent, trusted activity counts. */
@@ -33,6 +38,7 @@ export interface MainCore {
   flows: TrustedFlows;
   autoLock: AutoLock;
   approvals: ApprovalQueue;
+  settings: SettingsStore;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -43,7 +49,11 @@ export function createMainCore(o: MainCoreOptions): MainCore {
     await supervisor.call('kms.lock', {}, 'app');
     o.notify({ type: 'locked', reason });
   };
-  const autoLock = new AutoLock({ idleMs: o.idleMs ?? DEFAULT_IDLE_MS, lock });
+  const settings = new SettingsStore(o.settingsFile);
+  const idleOf = (s: DesktopSettings) => o.idleMs ?? (s.autoLockMinutes === 0 ? 0 : s.autoLockMinutes * 60_000);
+  const autoLock = new AutoLock({ idleMs: idleOf(settings.get()), lock });
+  // Each KMS process starts with its command-line cache time: the user's setting is applied after every start.
+  const configureKms = () => supervisor.call('kms.configure', { keyCacheMs: settings.get().keyCacheSeconds * 1000 }, 'app');
   const flows = new TrustedFlows(supervisor, o.prompts, {
     unlocked: () => {
       autoLock.setUnlocked(true);
@@ -51,11 +61,16 @@ export function createMainCore(o: MainCoreOptions): MainCore {
     },
   });
   const approvals = new ApprovalQueue(o.prompts, o.approvals ?? DEFAULT_APPROVAL_OPTIONS);
+  const settingsFlow = new SettingsFlow(settings, approvals, async (s) => {
+    autoLock.setIdleMs(idleOf(s));
+    await supervisor.call('kms.configure', { keyCacheMs: s.keyCacheSeconds * 1000 }, 'app');
+  });
   const broker = new Broker({
     appOrigin: o.appOrigin,
     kms: supervisor,
     approvals,
     flows,
+    settings: settingsFlow,
     ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
     onOutcome: (method, outcome) => {
       if (method === 'kms.lock' && outcome === 'ok') {
@@ -69,7 +84,8 @@ export function createMainCore(o: MainCoreOptions): MainCore {
     if (e.type === 'exited') {
       autoLock.setUnlocked(false);
       o.notify({ type: 'locked', reason: 'kms-exited' });
-    } else if (e.type === 'gave-up') o.notify({ type: 'unavailable', message: 'The key service could not be started.' });
+    } else if (e.type === 'ready') void configureKms().catch(() => undefined);
+    else if (e.type === 'gave-up') o.notify({ type: 'unavailable', message: 'The key service could not be started.' });
   });
   let idleTimer: NodeJS.Timeout | undefined;
   return {
@@ -78,6 +94,7 @@ export function createMainCore(o: MainCoreOptions): MainCore {
     flows,
     autoLock,
     approvals,
+    settings,
     start: async () => {
       idleTimer = setInterval(() => void autoLock.tick(o.systemIdleMs?.()).catch(() => undefined), o.idleCheckMs ?? 15_000);
       idleTimer.unref();

@@ -28,6 +28,7 @@ if (!app.requestSingleInstanceLock()) {
     spawner: new UtilityKmsSpawner({ entry: join(distRoot, 'kms-process', 'index.js'), storeDir: process.env.OWKMS_STORE ?? join(app.getPath('userData'), 'keystore') }),
     prompts,
     appOrigin: APP_ORIGIN,
+    settingsFile: join(app.getPath('userData'), 'desktop-settings.json'),
     notify: (event) => walletWindow?.webContents.send(WALLET_EVENT_CHANNEL, event),
     systemIdleMs: () => powerMonitor.getSystemIdleTime() * 1000,
   });
