@@ -81,7 +81,8 @@ export class ChromiumShell {
     // Playwright gives every launch a fresh, temporary --user-data-dir of its own.
     const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: o.headless ?? true, args: CHROMIUM_FLAGS });
     const viewport = o.viewport ?? { width: 1100, height: 760 };
-    const walletContext = await browser.newContext({ viewport });
+    // Copy buttons write public values (addresses, keys, signatures) to the clipboard; nothing reads it.
+    const walletContext = await browser.newContext({ viewport, permissions: ['clipboard-write'] });
     const promptContext = await browser.newContext({ viewport: { width: 560, height: 520 } });
     await serveRenderer(walletContext, rendererRoot);
     await serveRenderer(promptContext, rendererRoot);

@@ -21,7 +21,7 @@ export function AccountsScreen() {
 
   const add = (chain: Chain, index: number) =>
     run(`Deriving ${chain.name} account ${index + 1}…`, async () => {
-      await unwrap(wallet.keys.derive({ id: seed!.id, path: chain.path(index), child: chain.child, label: `${chain.name} ${index + 1}` }));
+      await unwrap(wallet.keys.derive({ id: seed!.id, path: chain.path(index), child: chain.child, label: `${chain.short} ${index + 1}` }));
       await reload();
     });
   const createSeed = () =>
@@ -71,18 +71,18 @@ export function AccountsScreen() {
               <section key={chain.id} className="card" aria-labelledby={`chain-${chain.id}`}>
                 <div className="screen-head">
                   <h3 id={`chain-${chain.id}`} style={{ margin: 0, flex: 1 }}>{chain.name}</h3>
-                  <button className="secondary" onClick={() => void add(chain, next)} disabled={!!busy} aria-label={`Add ${chain.name} account ${next + 1}`}>Add account</button>
+                  <button className="secondary" onClick={() => void add(chain, next)} disabled={!!busy} aria-label={`Add account: ${chain.name} ${next + 1}`}>Add account</button>
                 </div>
                 {list.length === 0 && <p className="muted">No account yet. “Add account” derives the first one ({chain.path(0)}).</p>}
                 {list.map((a) => (
                   <div key={a.key.id} className="account" data-testid={`account-${chain.id}-${a.index}`}>
                     <div>
-                      <div><strong>{a.key.label || `${chain.name} ${a.index + 1}`}</strong></div>
+                      <div><strong>{a.key.label || `${chain.short} ${a.index + 1}`}</strong></div>
                       <div className="hint">Path <code>{a.key.derivation?.path}</code> ({chain.standard})</div>
                       <code className="wrap" data-testid="address">{a.address}</code>
                       <div className="row" style={{ marginTop: 6 }}>
                         <CopyButton value={a.address} what={`${chain.name} address ${a.index + 1}`} />
-                        <button className="secondary" aria-expanded={shown === a.key.id} onClick={() => setShown(shown === a.key.id ? '' : a.key.id)} aria-label={`${shown === a.key.id ? 'Hide' : 'Show'} the QR code of ${chain.name} address ${a.index + 1}`}>
+                        <button className="secondary" aria-expanded={shown === a.key.id} onClick={() => setShown(shown === a.key.id ? '' : a.key.id)} aria-label={`${shown === a.key.id ? 'Hide QR code' : 'QR code'} for ${chain.name} address ${a.index + 1}`}>
                           {shown === a.key.id ? 'Hide QR code' : 'QR code'}
                         </button>
                       </div>

@@ -1,7 +1,7 @@
 // Generate a key: an algorithm picker grouped by use, where it lives (software or a token), and the policy fields
 // with what each means. Slow algorithms (RSA 4096, token keys) show progress; a recovery phrase is made through its
 // own trusted flow (its words are shown once in a trusted window).
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { KeyInfo } from '../../kms-process/api/common.js';
 import { ErrorBanner, Progress } from '../components/Feedback.js';
 import { useAction } from '../components/useAction.js';
@@ -38,6 +38,7 @@ export function GenerateKeyForm(props: { providers: string[]; defaultProvider?: 
   const [approval, setApproval] = useState(false);
   const [exportable, setExportable] = useState(false);
   const { busy, error, run } = useAction();
+  const uid = useId();
   useEffect(() => setPurposes(operationsOf(algorithm)), [algorithm]);
 
   const choice = findChoice(algorithm);
@@ -60,31 +61,31 @@ export function GenerateKeyForm(props: { providers: string[]; defaultProvider?: 
     });
 
   return (
-    <form className="form" aria-labelledby="generate-title" onSubmit={(e) => { e.preventDefault(); void generate(); }}>
-      <h3 id="generate-title">Generate a key</h3>
+    <form className="form" aria-labelledby={`${uid}-generate-title`} onSubmit={(e) => { e.preventDefault(); void generate(); }}>
+      <h3 id={`${uid}-generate-title`}>Generate a key</h3>
       {error && <ErrorBanner error={error} />}
       <label>Label<input value={label} maxLength={100} onChange={(e) => setLabel(e.target.value)} placeholder="e.g. Signing key for invoices" /></label>
       <label>Algorithm
-        <select value={algorithm} onChange={(e) => setAlgorithm(e.target.value)} aria-describedby="alg-note">
+        <select value={algorithm} onChange={(e) => setAlgorithm(e.target.value)} aria-describedby={`${uid}-alg-note`}>
           {ALGORITHM_GROUPS.map((g) => (
             <optgroup key={g.use} label={g.use}>
               {g.choices.map((c) => <option key={`${g.use}-${c.id}`} value={c.id}>{c.name}</option>)}
             </optgroup>
           ))}
         </select>
-        <span className="hint" id="alg-note">{choice?.note}</span>
+        <span className="hint" id={`${uid}-alg-note`}>{choice?.note}</span>
       </label>
       {props.providers.length > 1 && (
         <label>Where it lives
-          <select value={provider} onChange={(e) => setProvider(e.target.value)} aria-describedby="provider-help">
+          <select value={provider} onChange={(e) => setProvider(e.target.value)} aria-describedby={`${uid}-provider-help`}>
             {props.providers.map((p) => <option key={p} value={p}>{p === 'software' ? 'Software (encrypted keystore)' : p.startsWith('pkcs11:') ? `Token ${p.slice(7)}` : p}</option>)}
           </select>
-          <span className="hint" id="provider-help">{POLICY_HELP.provider}</span>
+          <span className="hint" id={`${uid}-provider-help`}>{POLICY_HELP.provider}</span>
         </label>
       )}
-      <fieldset aria-describedby="purposes-help">
+      <fieldset aria-describedby={`${uid}-purposes-help`}>
         <legend>Allowed uses</legend>
-        <span className="hint" id="purposes-help">{POLICY_HELP.purposes}</span>
+        <span className="hint" id={`${uid}-purposes-help`}>{POLICY_HELP.purposes}</span>
         <div className="row">
           {operationsOf(algorithm).map((op) => (
             <label key={op} className="check">
@@ -94,9 +95,9 @@ export function GenerateKeyForm(props: { providers: string[]; defaultProvider?: 
           ))}
         </div>
       </fieldset>
-      <label className="check"><input type="checkbox" checked={approval} onChange={(e) => setApproval(e.target.checked)} aria-describedby="approval-help" /><span>Ask me before each use<br /><span className="hint" id="approval-help">{POLICY_HELP.requiresApproval}</span></span></label>
+      <label className="check"><input type="checkbox" checked={approval} onChange={(e) => setApproval(e.target.checked)} aria-describedby={`${uid}-approval-help`} /><span>Ask me before each use<br /><span className="hint" id={`${uid}-approval-help`}>{POLICY_HELP.requiresApproval}</span></span></label>
       {!onToken && (
-        <label className="check"><input type="checkbox" checked={exportable} onChange={(e) => setExportable(e.target.checked)} aria-describedby="export-help" /><span>Exportable<br /><span className="hint" id="export-help">{POLICY_HELP.exportable}</span></span></label>
+        <label className="check"><input type="checkbox" checked={exportable} onChange={(e) => setExportable(e.target.checked)} aria-describedby={`${uid}-export-help`} /><span>Exportable<br /><span className="hint" id={`${uid}-export-help`}>{POLICY_HELP.exportable}</span></span></label>
       )}
       {busy && <Progress text={busy} />}
       <div className="row"><button type="submit" disabled={!!busy || purposes.length === 0}>Generate key</button></div>

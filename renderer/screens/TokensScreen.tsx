@@ -60,7 +60,7 @@ export function TokensScreen() {
                 {t.pin.loggedIn ? (
                   <button className="secondary" onClick={() => void logout(t)} disabled={!!busy} aria-label={`Log out of ${t.label}`}>Log out</button>
                 ) : (
-                  <button onClick={() => void login(t)} disabled={!!busy || t.pin.locked} aria-label={`Log in to ${t.label}`}>Log in…</button>
+                  <button onClick={() => void login(t)} disabled={!!busy || t.pin.locked} aria-label={`Log in to ${t.label}`}>Log in</button>
                 )}
               </div>
               <dl className="facts">

@@ -5,6 +5,8 @@ import type { KeyInfo } from '../../kms-process/api/common.js';
 export interface Chain {
   id: 'ethereum' | 'bitcoin-p2wpkh' | 'bitcoin-p2tr' | 'solana';
   name: string;
+  /** The account label: short, a person's word for it. */
+  short: string;
   standard: string;
   child: 'secp256k1' | 'ed25519';
   path: (index: number) => string;
@@ -20,10 +22,10 @@ const matcher = (re: RegExp) => (path: string) => {
 };
 
 export const CHAINS: readonly Chain[] = [
-  { id: 'ethereum', name: 'Ethereum', standard: 'BIP44', child: 'secp256k1', path: (i) => `m/44'/60'/0'/0/${i}`, indexOf: matcher(/^m\/44'\/60'\/0'\/0\/(\d+)$/), address: (k) => k.extra?.ethereumAddress },
-  { id: 'bitcoin-p2wpkh', name: 'Bitcoin (native SegWit, P2WPKH)', standard: 'BIP84', child: 'secp256k1', path: (i) => `m/84'/0'/0'/0/${i}`, indexOf: matcher(/^m\/84'\/0'\/0'\/0\/(\d+)$/), address: (k) => k.extra?.bitcoinP2wpkh },
-  { id: 'bitcoin-p2tr', name: 'Bitcoin (Taproot, P2TR)', standard: 'BIP86', child: 'secp256k1', path: (i) => `m/86'/0'/0'/0/${i}`, indexOf: matcher(/^m\/86'\/0'\/0'\/0\/(\d+)$/), address: (k) => k.extra?.bitcoinP2tr },
-  { id: 'solana', name: 'Solana', standard: 'SLIP-10', child: 'ed25519', path: (i) => `m/44'/501'/${i}'/0'`, indexOf: matcher(/^m\/44'\/501'\/(\d+)'\/0'$/), address: (k) => k.extra?.solanaAddress },
+  { id: 'ethereum', name: 'Ethereum', short: 'Ethereum', standard: 'BIP44', child: 'secp256k1', path: (i) => `m/44'/60'/0'/0/${i}`, indexOf: matcher(/^m\/44'\/60'\/0'\/0\/(\d+)$/), address: (k) => k.extra?.ethereumAddress },
+  { id: 'bitcoin-p2wpkh', name: 'Bitcoin (native SegWit, P2WPKH)', short: 'Bitcoin', standard: 'BIP84', child: 'secp256k1', path: (i) => `m/84'/0'/0'/0/${i}`, indexOf: matcher(/^m\/84'\/0'\/0'\/0\/(\d+)$/), address: (k) => k.extra?.bitcoinP2wpkh },
+  { id: 'bitcoin-p2tr', name: 'Bitcoin (Taproot, P2TR)', short: 'Bitcoin Taproot', standard: 'BIP86', child: 'secp256k1', path: (i) => `m/86'/0'/0'/0/${i}`, indexOf: matcher(/^m\/86'\/0'\/0'\/0\/(\d+)$/), address: (k) => k.extra?.bitcoinP2tr },
+  { id: 'solana', name: 'Solana', short: 'Solana', standard: 'SLIP-10', child: 'ed25519', path: (i) => `m/44'/501'/${i}'/0'`, indexOf: matcher(/^m\/44'\/501'\/(\d+)'\/0'$/), address: (k) => k.extra?.solanaAddress },
 ];
 
 export interface Account {

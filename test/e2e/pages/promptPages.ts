@@ -51,3 +51,36 @@ export async function waitClosed(page: Page): Promise<void> {
   if (page.isClosed()) return;
   await page.waitForEvent('close', { timeout: 15_000 });
 }
+
+/** The decoded fields an approval prompt shows, as label -> value (sections of a transaction or typed data). */
+export async function approvalFields(page: Page, section = 0): Promise<Record<string, string>> {
+  const list = page.getByTestId(`approval-section-${section}`);
+  await list.waitFor();
+  const out: Record<string, string> = {};
+  for (const dd of await list.locator('dd').all()) {
+    const label = (await dd.getAttribute('data-field')) ?? '';
+    out[label] = (await dd.locator('span').first().textContent()) ?? '';
+  }
+  return out;
+}
+
+export async function approve(page: Page, answer: 'Approve' | 'Deny' = 'Approve'): Promise<void> {
+  await page.getByRole('button', { name: answer }).click();
+  await waitClosed(page);
+}
+
+export async function fillRestore(page: Page, words: string, bip39Passphrase?: string): Promise<void> {
+  await page.getByLabel('Recovery phrase').fill(words);
+  if (bip39Passphrase) {
+    await page.getByRole('checkbox', { name: /extra passphrase/ }).check();
+    await page.getByLabel('BIP39 passphrase').fill(bip39Passphrase);
+  }
+  await page.getByRole('button', { name: 'Restore' }).click();
+}
+
+export async function fillImport(page: Page, format: 'jwk' | 'pkcs8' | 'spki' | 'secret', data: string, algorithm = ''): Promise<void> {
+  await page.getByRole('combobox', { name: 'Format' }).selectOption(format);
+  await page.getByRole('combobox', { name: 'Algorithm' }).selectOption(algorithm);
+  await page.getByLabel('Key', { exact: true }).fill(data);
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+}
