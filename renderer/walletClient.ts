@@ -26,9 +26,9 @@ export function walletApi(): WalletApi {
   return (window as unknown as { wallet: WalletApi }).wallet;
 }
 
-/** Any thrown value as the error info the banner shows. */
+/** Any thrown value as the error info the banner shows (a plain object: an Error's message is not enumerable). */
 export function toErrorInfo(e: unknown): ErrorInfo {
-  if (e instanceof WalletError) return e;
+  if (e instanceof WalletError) return { kind: e.kind, message: e.message, retryAfterMs: e.retryAfterMs, attemptsLeft: e.attemptsLeft };
   return { kind: 'INTERNAL', message: e instanceof Error ? e.message : 'unexpected error' };
 }
 

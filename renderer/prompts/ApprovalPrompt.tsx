@@ -26,10 +26,10 @@ export function ApprovalPrompt({ api }: { api: ApprovalPromptApi }) {
             <h3 className="section-title">{s.title}</h3>
             <dl className="facts" data-testid={`approval-section-${i}`}>
               {s.rows.map((r, j) => (
-                <span key={j} style={{ display: 'contents' }}>
+                <div key={j} style={{ display: 'contents' }}>
                   <dt>{r.label}</dt>
                   <dd data-field={r.label}><span className="wrap code">{r.value}</span>{r.note && <div className="hint">{r.note}</div>}</dd>
-                </span>
+                </div>
               ))}
             </dl>
           </section>

@@ -61,7 +61,8 @@ export function EncryptScreen() {
       <div className="screen-head"><h2 id="encrypt-title">Encrypt and decrypt</h2></div>
       <div className="card">
         <Tabs label="Operation" tabs={[{ id: 'encrypt', title: 'Encrypt' }, { id: 'decrypt', title: 'Decrypt' }, { id: 'agree', title: 'Key agreement' }] as const} current={tab} onChange={setTab} />
-        {tab === 'encrypt' && <TabPanel id="encrypt"><EncryptForm keys={all.filter((k) => k.purposes.includes('encrypt'))} /></TabPanel>}
+        {/* Symmetric keys first: RSA encrypts only a few hundred bytes (OAEP). */}
+        {tab === 'encrypt' && <TabPanel id="encrypt"><EncryptForm keys={all.filter((k) => k.purposes.includes('encrypt')).sort((a, b) => Number(a.algorithm.startsWith('rsa')) - Number(b.algorithm.startsWith('rsa')))} /></TabPanel>}
         {tab === 'decrypt' && <TabPanel id="decrypt"><DecryptForm /></TabPanel>}
         {tab === 'agree' && <TabPanel id="agree"><AgreeForm keys={all} onCreated={() => void reload()} /></TabPanel>}
       </div>

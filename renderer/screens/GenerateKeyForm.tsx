@@ -56,7 +56,10 @@ export function GenerateKeyForm(props: { providers: string[]; defaultProvider?: 
           ...(exportable && !onToken ? { exportable: true } : {}),
         }),
       );
+      // The next key starts from the safe defaults again, not from this one's choices.
       setLabel('');
+      setApproval(false);
+      setExportable(false);
       props.onCreated(key);
     });
 

@@ -32,6 +32,8 @@ export function KeyDetail({ keyInfo, onChanged, onDeleted, onClose }: { keyInfo:
   useEffect(() => {
     setLabel(k.label);
     setDone('');
+  }, [k.id, k.label]);
+  useEffect(() => {
     if (k.publicKey?.raw) void sha256Hex(fromB64u(k.publicKey.raw)).then(setFingerprint);
     else setFingerprint('');
     if (k.publicKey?.jwk) void jwkThumbprint(k.publicKey.jwk).then((t) => setThumbprint(t ?? ''));
@@ -73,7 +75,7 @@ export function KeyDetail({ keyInfo, onChanged, onDeleted, onClose }: { keyInfo:
         {fingerprint && (<><dt>SHA-256 fingerprint</dt><dd><CopyValue value={groupHex(fingerprint)} what="SHA-256 fingerprint" testId="fingerprint" /><span className="hint">of the raw public key</span></dd></>)}
         {thumbprint && (<><dt>JWK thumbprint</dt><dd><CopyValue value={thumbprint} what="JWK thumbprint" testId="thumbprint" /><span className="hint">RFC 7638, SHA-256</span></dd></>)}
         {Object.entries(k.extra ?? {}).map(([name, value]) => (
-          <span key={name} style={{ display: 'contents' }}><dt>{EXTRA_NAMES[name] ?? name}</dt><dd><CopyValue value={value} what={EXTRA_NAMES[name] ?? name} testId={`extra-${name}`} /></dd></span>
+          <div key={name} style={{ display: 'contents' }}><dt>{EXTRA_NAMES[name] ?? name}</dt><dd><CopyValue value={value} what={EXTRA_NAMES[name] ?? name} testId={`extra-${name}`} /></dd></div>
         ))}
         {jwkText && (<><dt>JWK</dt><dd><pre data-testid="jwk">{jwkText}</pre><CopyValue value={JSON.stringify(k.publicKey!.jwk)} what="public JWK" /></dd></>)}
         {!k.publicKey && (<><dt>Public key</dt><dd className="muted">None: a secret (symmetric) key has no public part.</dd></>)}

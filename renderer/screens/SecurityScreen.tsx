@@ -86,10 +86,10 @@ export function SecurityScreen() {
                 const l = s.sandbox![layer];
                 const st = LAYER_STATE[l.state] ?? LAYER_STATE.off!;
                 return (
-                  <span key={layer} style={{ display: 'contents' }}>
+                  <div key={layer} style={{ display: 'contents' }}>
                     <dt>{layer === 'landlock' ? 'Landlock (files)' : layer === 'seccomp' ? 'seccomp (system calls)' : 'No new privileges'}</dt>
                     <dd><Badge good={st.good} warn={st.warn}>{st.text}</Badge> <span className="hint">{l.detail}</span></dd>
-                  </span>
+                  </div>
                 );
               })}
             </dl>

@@ -13,7 +13,7 @@ export class KeysPage {
     const form = opts.within ?? this.page.getByRole('form', { name: 'Generate a key' }).first();
     await form.getByLabel('Label', { exact: true }).fill(label);
     await form.getByRole('combobox', { name: 'Algorithm' }).selectOption(algorithm);
-    if (opts.approval) await form.getByRole('checkbox', { name: /Ask me before each use/ }).check();
+    await form.getByRole('checkbox', { name: /Ask me before each use/ }).setChecked(opts.approval === true);
     await form.getByRole('button', { name: 'Generate key' }).click();
   }
 

@@ -81,6 +81,6 @@ export async function fillRestore(page: Page, words: string, bip39Passphrase?: s
 export async function fillImport(page: Page, format: 'jwk' | 'pkcs8' | 'spki' | 'secret', data: string, algorithm = ''): Promise<void> {
   await page.getByRole('combobox', { name: 'Format' }).selectOption(format);
   await page.getByRole('combobox', { name: 'Algorithm' }).selectOption(algorithm);
-  await page.getByLabel('Key', { exact: true }).fill(data);
+  await page.getByRole('textbox', { name: 'Key', exact: true }).fill(data);
   await page.getByRole('button', { name: 'Import', exact: true }).click();
 }

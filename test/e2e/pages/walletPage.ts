@@ -62,3 +62,16 @@ export class WalletPage {
 export async function expectNoAlert(page: Page): Promise<void> {
   expect(await page.getByRole('alert').count()).toBe(0);
 }
+
+/** Waits for a status line with `text`; if an error banner shows first, fails with its words. */
+export async function expectStatus(scope: Page | import('playwright-core').Locator, text: string | RegExp, timeout = 30_000): Promise<void> {
+  const status = scope.getByRole('status').filter({ hasText: text });
+  const alert = scope.getByRole('alert');
+  try {
+    await status.or(alert).first().waitFor({ timeout });
+  } catch {
+    const page = 'page' in scope && typeof scope.page === 'function' ? scope.page() : (scope as Page);
+    throw new Error(`expected "${String(text)}"; the page shows: ${((await page.locator('main').textContent()) ?? '').slice(0, 1500)}`);
+  }
+  if (!(await status.count())) throw new Error(`expected "${String(text)}", the screen says: ${(await alert.first().textContent()) ?? ''}`);
+}
