@@ -6,7 +6,7 @@
 import { HDKey } from '@scure/bip32';
 import { mnemonicToSeedSync } from '@scure/bip39';
 import { p2tr, p2wpkh, NETWORK } from '@scure/btc-signer';
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
 import { addr } from 'micro-eth-signer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from './a11y.js';
@@ -18,6 +18,8 @@ import { UnlockPage } from './pages/unlockPage.js';
 import { WalletPage } from './pages/walletPage.js';
 
 const PASSPHRASE = 'sandpiper-lantern-92';
+/** jsqr is CommonJS: its function is the module itself under Node, `default` in its types. */
+const jsQR = ((jsQRModule as unknown as { default?: typeof jsQRModule }).default ?? jsQRModule) as unknown as (data: Uint8ClampedArray, w: number, h: number) => { data: string } | null;
 const ABANDON = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 
 /** The QR code image decoded in the page (drawn on a canvas) and read by jsQR in Node. */
