@@ -91,7 +91,7 @@ export function groupHex(hex: string): string {
 
 /** SHA-256 of bytes, hex (WebCrypto: public data only). */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource)));
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)));
 }
 
 /** RFC 7638 JWK thumbprint (SHA-256, base64url) over the required members in lexicographic order. */
