@@ -1,6 +1,6 @@
 // The wallet window: the state of the wallet (no wallet, locked, unlocked, unavailable) decides the screen; once
 // unlocked, a side navigation leads to every screen. Everything goes through window.wallet; nothing secret is here.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { WalletEvent } from '../main/preload/walletApi.js';
 import { ErrorBanner } from './components/Feedback.js';
 import type { ErrorInfo } from './format/errorWording.js';
@@ -48,9 +48,13 @@ export function App() {
   const [note, setNote] = useState('');
   const [error, setError] = useState<ErrorInfo | undefined>(undefined);
 
+  // An event (locked, unlocked) is newer than a status answer that was in flight when it came: that answer is dropped.
+  const events = useRef(0);
   const refresh = useCallback(async () => {
+    const seen = events.current;
     try {
       const s = await unwrap(wallet.kms.status({ probe: false }));
+      if (events.current !== seen) return;
       setState(s.state);
       if (s.state === 'uninitialized') setOnboarding(true);
     } catch (e) {
@@ -63,6 +67,7 @@ export function App() {
     applyTheme(savedTheme());
     void refresh();
     wallet.session.onEvent((e: WalletEvent) => {
+      events.current++;
       if (e.type === 'locked') {
         setState('locked');
         setNote(LOCK_NOTES[e.reason] ?? '');

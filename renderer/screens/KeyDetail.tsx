@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'react';
 import type { KeyInfo } from '../../kms-process/api/common.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
-import { CopyValue } from '../components/CopyButton.js';
+import { CopyButton, CopyValue } from '../components/CopyButton.js';
 import { ErrorBanner, Progress, Success } from '../components/Feedback.js';
 import { useAction } from '../components/useAction.js';
 import { formatDate, fromB64u, groupHex, jwkThumbprint, providerLabel, purposeText, sha256Hex, toHex } from '../format/formatting.js';
@@ -57,7 +57,7 @@ export function KeyDetail({ keyInfo, onChanged, onDeleted, onClose }: { keyInfo:
       {error && <ErrorBanner error={error} />}
       {done && <Success>{done}</Success>}
       {busy && <Progress text={busy} />}
-      <dl className="facts">
+      <dl className="facts narrow">
         <dt>Algorithm</dt><dd><code>{k.algorithm}</code></dd>
         <dt>Lives in</dt><dd>{provider.text}</dd>
         <dt>Key id</dt><dd><CopyValue value={k.id} what="key id" /></dd>
@@ -77,7 +77,7 @@ export function KeyDetail({ keyInfo, onChanged, onDeleted, onClose }: { keyInfo:
         {Object.entries(k.extra ?? {}).map(([name, value]) => (
           <div key={name} style={{ display: 'contents' }}><dt>{EXTRA_NAMES[name] ?? name}</dt><dd><CopyValue value={value} what={EXTRA_NAMES[name] ?? name} testId={`extra-${name}`} /></dd></div>
         ))}
-        {jwkText && (<><dt>JWK</dt><dd><pre data-testid="jwk">{jwkText}</pre><CopyValue value={JSON.stringify(k.publicKey!.jwk)} what="public JWK" /></dd></>)}
+        {jwkText && (<><dt>JWK</dt><dd><pre data-testid="jwk">{jwkText}</pre><CopyButton value={JSON.stringify(k.publicKey!.jwk)} what="public JWK" /></dd></>)}
         {!k.publicKey && (<><dt>Public key</dt><dd className="muted">None: a secret (symmetric) key has no public part.</dd></>)}
       </dl>
 

@@ -40,7 +40,7 @@ export function KeysScreen() {
       <div className="screen-head"><h2 id="keys-title">Keys</h2><span className="muted">{keys ? `${keys.length} keys` : ''}</span></div>
       {loadError && <ErrorBanner error={loadError} />}
       {message && <Success>{message}</Success>}
-      <div className="grid" style={{ gridTemplateColumns: detail ? 'minmax(0, 1.1fr) minmax(0, 1fr)' : undefined }}>
+      <div className="grid" style={{ gridTemplateColumns: detail ? 'minmax(0, 1fr) minmax(0, 1.15fr)' : undefined }}>
         <div className="card">
           {keys && keys.length === 0 && <p className="muted">No keys yet. Generate one below, or import one.</p>}
           {keys && keys.length > 0 && (
@@ -52,7 +52,7 @@ export function KeysScreen() {
                   return (
                     <tr key={k.id} className={k.id === selected ? 'selected' : ''}>
                       <td>
-                        <button className="link" onClick={() => setSelected(k.id)} aria-label={`Details of ${k.label || k.id}`}>{k.label || shorten(k.id)}</button>
+                        <button className="link" onClick={() => { setSelected(k.id); setMessage(''); }} aria-label={`Details of ${k.label || k.id}`}>{k.label || shorten(k.id)}</button>
                       </td>
                       <td><code>{k.algorithm}</code></td>
                       <td>{p.kind === 'software' ? 'software' : p.kind === 'token' ? 'token' : 'remote'}</td>
