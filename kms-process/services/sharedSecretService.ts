@@ -6,7 +6,7 @@ import type { KmsContext } from '../kmsContext.js';
 import type { KeyRecord } from '../keystore/keyTable.js';
 import { inheritGuards } from '../policy/inheritance.js';
 import { newKeyPolicy } from '../policy/keyPolicy.js';
-import { assertMaterialRecipient } from '../policy/materialRecipients.js';
+import { assertMaterialRecipient, mayReceiveRawSecret } from '../policy/materialRecipients.js';
 import { bytes, keyFor, opt } from './cryptoService.js';
 import type { Call, HandlerTable } from './handler.js';
 import { keyInfo } from './keyInfo.js';
@@ -34,7 +34,7 @@ const DERIVED_BYTES: Partial<Record<AlgorithmId, number>> = {
 function useSecret(ctx: KmsContext, shared: Uint8Array, use: SecretUse, parent: KeyRecord, call: Call) {
   try {
     if (use.raw) {
-      assertMaterialRecipient(call.caller, 'a raw shared secret');
+      if (!mayReceiveRawSecret(call.caller, parent)) assertMaterialRecipient(call.caller, 'a raw shared secret');
       if (parent.policy.allowRawAgreement !== true) throw new KmsError('POLICY_DENIED', "this key's policy does not allow returning a raw shared secret");
       return { sharedSecret: toB64u(shared) };
     }

@@ -10,6 +10,8 @@ import { spawnRawKms } from '../../helpers/rawKms.js';
 
 const ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const DATA = b64u('data');
+const PEM = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----';
+const DID = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
 const JWK = { kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', key_ops: ['verify'], ext: true };
 
 /** One valid params object per method, with at least one string (or member name) wherever the schema has one. */
@@ -48,6 +50,21 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'tokens.list': {},
   'tokens.login': { token: 'tok', pin: '1234' },
   'tokens.logout': { token: 'tok' },
+  'pkcs11.setPin': { pin: '123456' },
+  'pkcs11.login': { pin: '123456' },
+  'pkcs11.pinStatus': {},
+  'remotes.add': { name: 'hsm', host: 'kmip.example', port: 5696, ca: PEM, cert: PEM, key: PEM, maxVersion: '2.0' },
+  'remotes.list': { probe: false },
+  'remotes.remove': { name: 'hsm' },
+  'wallet.export': { password: PASSPHRASE },
+  'wallet.import': { wallet: { type: 'EncryptedWallet', id: 'urn:uuid:1' }, password: PASSPHRASE },
+  'webkms.createKeystore': { controller: DID },
+  'webkms.listKeystores': {},
+  'webkms.generateKey': { keystore: ID, type: 'Ed25519VerificationKey2020' },
+  'webkms.wrapKey': { id: ID, unwrappedKey: DATA },
+  'webkms.unwrapKey': { id: ID, wrappedKey: DATA },
+  'webkms.revoke': { keystore: ID, zcapHash: 'A'.repeat(43), expires: 1 },
+  'webkms.audit': { operation: 'sign', outcome: 'REPLAYED', keyId: ID },
 };
 
 /** Every variant of `value` with one string (or one member name) made ill-formed, with the path that names it. */
