@@ -65,7 +65,16 @@ export class ChannelClient {
     else p.resolve(msg.result);
   }
 
+  private readonly closeListeners: Array<(reason: string) => void> = [];
+
+  /** Hear the channel close (the KMS gone, or its pipe closed), in the same turn its pending calls fail. */
+  onClose(listener: (reason: string) => void): void {
+    if (this.closedReason !== undefined) listener(this.closedReason);
+    else this.closeListeners.push(listener);
+  }
+
   private failAll(reason: string): void {
+    if (this.closedReason === undefined) for (const l of this.closeListeners.splice(0)) l(reason);
     this.closedReason = reason;
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
