@@ -8,6 +8,10 @@ import type { Caller } from './callers.js';
  * writes JSON text lines and delivers each received line as a string, for the receiver to parse with its limits.
  */
 export interface Port {
+  /**
+   * Never reports a dead peer by throwing or by an 'error' event: a message that cannot be delivered closes the port
+   * (onClose listeners run), which fails the calls waiting on it. It may throw only for a message it cannot encode.
+   */
   send(message: object): void;
   /** Whether both ends are this code and accept a JSON-RPC batch (an array) where one message would do. */
   readonly coalesce?: boolean;

@@ -29,7 +29,10 @@ export class ChannelServer {
     private readonly dispatcher: Promise<Dispatcher>,
     private readonly info: { pid: number; version: string },
   ) {
-    this.outbox = new Outbox(port, port.coalesce === true);
+    // An answer the port cannot take is lost (its caller times out); say so without its contents.
+    this.outbox = new Outbox(port, port.coalesce === true, (messages, e) =>
+      process.stderr.write(`owkms-kms: ${messages.length} answer(s) could not be sent (${e instanceof Error ? e.name : typeof e})\n`),
+    );
     port.onMessage((message) => {
       // A batch from a coalescing peer: each element is a request of its own, answered on its own.
       if (Array.isArray(message) && port.coalesce && message.length > 0 && message.length <= MAX_BATCH_ITEMS) {
