@@ -1,7 +1,7 @@
 // Opens the keystore's SQLite file: WAL, synchronous=FULL, exclusive locking (one KMS process at a time),
 // and turns SQLite's failures into the protocol's error kinds.
 import Database from 'better-sqlite3';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KmsError } from '../api/errors.js';
 import { describeHolder, readHolder, writeHolder } from './lockFile.js';
@@ -34,6 +34,14 @@ export function guarded<T>(fn: () => T, dir?: string): T {
   } catch (e) {
     throw sqliteError(e, dir);
   }
+}
+
+/**
+ * Whether `dir` holds a keystore file. Opening creates the folder and the file, so only kms.init may open a store
+ * for which this is false: any other request on a mistyped store creates nothing (issue 9).
+ */
+export function databaseExists(dir: string): boolean {
+  return existsSync(join(dir, DB_FILE));
 }
 
 export function openDatabase(dir: string, caller: string): Db {

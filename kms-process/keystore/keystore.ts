@@ -1,12 +1,14 @@
 // The keystore facade: one SQLite file, its state (uninitialized / locked / unlocked), the master key's derived
 // keys while unlocked, and the write path (transaction + generation counter + audit + metadata MAC).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { KmsError } from '../api/errors.js';
 import type { SealerKind } from '../api/index.js';
 import { AuditLog, GENESIS, type AuditRecord } from '../audit/auditLog.js';
 import type { SealedCopy } from '../sealing/sealer.js';
 import { canonical } from './canonical.js';
-import { type Db, guarded, openDatabase } from './database.js';
+import { databaseExists, DB_FILE, type Db, guarded, openDatabase } from './database.js';
 import { DerivedKeys, masterCheck } from './derivedKeys.js';
 import { KeyTable } from './keyTable.js';
 import { removeHolder } from './lockFile.js';
@@ -37,6 +39,35 @@ export class Keystore {
   static open(dir: string, caller: string): Keystore {
     const db = openDatabase(dir, caller);
     return guarded(() => new Keystore(dir, db), dir);
+  }
+
+  /** Whether `dir` holds a keystore; opening one that does not exist creates it, which only kms.init may do. */
+  static exists(dir: string): boolean {
+    return databaseExists(dir);
+  }
+
+  /**
+   * Create the keystore's folder (owner only) and file for kms.init. `discard` undoes exactly that creation (the
+   * file and the folders this call made), for an init that fails after it.
+   */
+  static create(dir: string, caller: string): { keystore: Keystore; discard: () => void } {
+    const firstMade = mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const keystore = Keystore.open(dir, caller);
+    const discard = () => {
+      keystore.close();
+      for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`]) rmSync(join(dir, f), { force: true });
+      if (!firstMade) return;
+      // Only the folders this call made, deepest first, and only while they are empty.
+      for (let d = dir; ; d = dirname(d)) {
+        try {
+          rmdirSync(d);
+        } catch {
+          return;
+        }
+        if (d === firstMade || dirname(d) === d) return;
+      }
+    };
+    return { keystore, discard };
   }
 
   get state(): KeystoreState {
