@@ -11,6 +11,7 @@ PACKAGES=(
   softhsm2 opensc ykcs11               # PKCS#11 modules: a software token, OpenSC, Yubico's PIV module
   swtpm swtpm-tools tpm2-tools         # TPM 2.0 simulator and tools
   gnome-keyring dbus libsecret-tools   # the Secret Service, in a private D-Bus session
+  openssl                              # keys and files as users have them (PEM, SEC1, certificates), made by openssl
 )
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
