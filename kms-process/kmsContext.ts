@@ -87,10 +87,12 @@ export class KmsContext {
 
   /**
    * The open keystore, or undefined when the store folder holds none; throws the typed reason it could not be
-   * opened (BUSY, CORRUPT, ...). A keystore another process created since this one started is opened now.
+   * opened (BUSY, CORRUPT, ...). A keystore another process created, or closed, since this one started is opened now.
    */
   get existingKeystore(): Keystore | undefined {
-    if (this.opened === undefined && Keystore.exists(this.options.storeDir)) this.opened = openOrError(this.options);
+    // BUSY is tried again: the other process may have closed the keystore since.
+    const retry = this.opened === undefined || (this.opened instanceof KmsError && this.opened.kind === 'BUSY');
+    if (retry && Keystore.exists(this.options.storeDir)) this.opened = openOrError(this.options);
     if (this.opened instanceof KmsError) throw this.opened;
     return this.opened;
   }
