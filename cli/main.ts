@@ -1,104 +1,20 @@
 // owkms: the command line of the OpenWallet KMS (DESIGN.md section 9). It spawns the KMS entry as a child process,
-// speaks the protocol to it over stdio as caller `cli`, and prints the result.
-import { parseArgs } from 'node:util';
+// speaks the protocol to it over stdio as caller `cli`, and prints the result. Exit codes: 0 success, 1 an error or
+// a check that failed (an invalid signature or tag, a broken audit chain), 2 a usage error.
 import { KmsError } from '../kms-process/api/index.js';
-import { KmsHost } from '../kms-process/client/kmsHost.js';
-import { COMMANDS, findCommand, readStdin, type Command, type Invocation } from './commands.js';
+import { KMS_VERSION } from '../kms-process/api/version.js';
 import type { ChannelClient } from '../kms-process/client/channelClient.js';
+import { KmsHost } from '../kms-process/client/kmsHost.js';
+import { parseCommandLine, type OptionValues } from './args.js';
+import { UsageError, usageLine, type Command, type Invocation } from './command.js';
+import { findCommand, readStdin } from './commands.js';
+import { commandHelp, groupHelp, mainHelp, rpcHelp } from './help.js';
 import { printError, printResult } from './output.js';
 import { runRpc } from './rpc.js';
 import { readSecret, secretGiven, type SecretSource } from './secrets.js';
 import { defaultStoreDir } from './storePath.js';
 
-const GLOBAL = ['store', 'json', 'passphrase-file', 'pin-file', 'help'];
-
-const OPTIONS = {
-  store: { type: 'string' },
-  json: { type: 'boolean' },
-  'passphrase-file': { type: 'string' },
-  'pin-file': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  seal: { type: 'string', multiple: true },
-  'unlock-policy': { type: 'string' },
-  tcti: { type: 'string' },
-  alg: { type: 'string' },
-  label: { type: 'string' },
-  provider: { type: 'string' },
-  exportable: { type: 'boolean' },
-  approval: { type: 'boolean' },
-  limit: { type: 'string' },
-  cursor: { type: 'string' },
-  format: { type: 'string' },
-  private: { type: 'boolean' },
-  scheme: { type: 'string' },
-  hash: { type: 'string' },
-  prehashed: { type: 'boolean' },
-  signature: { type: 'string' },
-  mode: { type: 'string' },
-  aad: { type: 'string' },
-  iv: { type: 'string' },
-  tag: { type: 'string' },
-  mac: { type: 'string' },
-  id: { type: 'string' },
-  words: { type: 'string' },
-  'wrap-with': { type: 'string' },
-  path: { type: 'string' },
-  child: { type: 'string' },
-  below: { type: 'string' },
-  header: { type: 'string' },
-  peer: { type: 'string' },
-  'derive-alg': { type: 'string' },
-  raw: { type: 'boolean' },
-  key: { type: 'string' },
-  wrapped: { type: 'string' },
-  ciphertext: { type: 'string' },
-  'key-version': { type: 'string' },
-} as const;
-
-export function usage(): string {
-  return [
-    'usage: owkms [--store DIR] [--json] [--passphrase-file F] [--pin-file F] COMMAND ...',
-    '',
-    'The keystore is --store DIR, else $OWKMS_STORE, else the desktop app\'s data folder.',
-    'Secrets never come from arguments: $OWKMS_PASSPHRASE / --passphrase-file / a prompt; $OWKMS_PIN / --pin-file.',
-    'Data to sign, encrypt or mac is read raw from stdin; bytes in output are base64url.',
-    '',
-    'commands:',
-    ...COMMANDS.map((c) => `  ${c.usage}`),
-    '  rpc                      JSON-RPC 2.0 lines on stdin, answers on stdout (caller cli)',
-  ].join('\n');
-}
-
-class UsageError extends Error {}
-
-/**
- * Base64url words (key ids, IVs, tags, MACs, signatures) begin with '-' one time in 64, and parseArgs takes them for
- * options. A string option takes the next word as its value whatever it starts with (as getopt does), and a word
- * with one leading dash (owkms has no short option but -h), or a 22-character key id with two that names no
- * option, is an argument: it is hidden from parseArgs behind a placeholder and put back afterwards, in its place.
- */
-function shieldDashWords(argv: readonly string[]): { args: string[]; restore: (positionals: string[]) => string[] } {
-  const args: string[] = [];
-  const hidden: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i]!;
-    if (word === '--') {
-      args.push(...argv.slice(i));
-      break;
-    }
-    const option = word.startsWith('--') ? (OPTIONS as Record<string, { type: string }>)[word.slice(2)] : undefined;
-    const next = argv[i + 1];
-    if (option?.type === 'string' && next !== undefined && next.startsWith('-') && next !== '--') {
-      args.push(`${word}=${next}`);
-      i++;
-    } else if ((/^-[^-]/.test(word) && word !== '-h') || (/^--[A-Za-z0-9_-]{20}$/.test(word) && !option)) {
-      args.push(`\u0000${hidden.length}`);
-      hidden.push(word);
-    } else args.push(word);
-  }
-  const restore = (positionals: string[]) => positionals.map((p) => (p.startsWith('\u0000') ? (hidden[Number(p.slice(1))] ?? p) : p));
-  return { args, restore };
-}
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 
 /** Each secret asked for at most once per run (a PIN used to unlock is the one used to log in). */
 class SecretCache {
@@ -129,42 +45,34 @@ async function loginToToken(client: ChannelClient, command: Command, inv: Invoca
   if (provider?.startsWith('pkcs11:')) await client.call('tokens.login', { token: provider.slice(7), pin: await secrets.get('pin') });
 }
 
-async function run(argv: string[]): Promise<number> {
-  let parsed;
-  const shield = shieldDashWords(argv);
-  try {
-    parsed = parseArgs({ args: shield.args, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { values } = parsed;
-  const positionals = shield.restore(parsed.positionals);
-  if (values.help || positionals.length === 0) {
-    process.stdout.write(usage() + '\n');
-    return values.help ? 0 : 2;
-  }
+/** A word as a POSIX shell reads it back, for commands suggested in messages. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The KMS's NOT_INITIALIZED, said with the store this run used and the command that makes one. */
+function noKeystore(e: KmsError, storeDir: string, storeGiven: boolean): KmsError {
+  const init = `owkms${storeGiven ? ` --store ${shellWord(storeDir)}` : ''} init --seal passphrase`;
+  return new KmsError('NOT_INITIALIZED', `no keystore at ${storeDir} (nothing was created there): make one with \`${init}\``, { cause: e });
+}
+
+async function run(parsed: { command?: Command; rest: string[]; values: OptionValues }): Promise<number> {
+  const { command, values } = parsed;
   const json = values.json === true;
-  const isRpc = positionals[0] === 'rpc';
-  const found = isRpc ? undefined : findCommand(positionals);
-  if (!isRpc && !found) throw new UsageError(`unknown command '${positionals.slice(0, 2).join(' ')}'`);
-  if (found) {
-    const allowed = new Set([...GLOBAL, ...found.command.options]);
-    for (const k of Object.keys(values)) if (!allowed.has(k)) throw new UsageError(`${found.command.name} does not take --${k}`);
-    if (found.rest.length !== found.command.args) throw new UsageError(`usage: owkms ${found.command.usage}`);
-  }
-  const passphraseSrc = { env: 'OWKMS_PASSPHRASE', file: values['passphrase-file'], what: 'Passphrase' };
+  const passphraseSrc = { env: 'OWKMS_PASSPHRASE', file: values['passphrase-file'] as string | undefined, what: 'Passphrase' };
   const newPassphraseSrc = { env: 'OWKMS_NEW_PASSPHRASE', what: 'New passphrase' };
-  const pinSrc = { env: 'OWKMS_PIN', file: values['pin-file'], what: 'PIN' };
+  const pinSrc = { env: 'OWKMS_PIN', file: values['pin-file'] as string | undefined, what: 'PIN' };
   const secrets = new SecretCache({ passphrase: passphraseSrc, 'new-passphrase': newPassphraseSrc, pin: pinSrc });
-  const storeDir = values.store ?? defaultStoreDir();
+  const storeDir = (values.store as string | undefined) ?? defaultStoreDir();
   const host = await KmsHost.start({ storeDir, transport: 'stdio', callers: ['cli'], holder: 'owkms cli', stderr: 'inherit' });
   try {
     const client = host.client;
     const used: { passphrase?: string; pin?: string } = {};
     // rpc reads the protocol from stdin, so it only unlocks with secrets given without asking.
-    const needsUnlock = isRpc ? secretGiven(passphraseSrc) || secretGiven(pinSrc) : found!.command.unlock;
+    const needsUnlock = command ? command.unlock : secretGiven(passphraseSrc) || secretGiven(pinSrc);
     if (needsUnlock) {
       const status = await client.call('kms.status', { probe: false });
+      if (status.state === 'uninitialized' && command) throw new KmsError('NOT_INITIALIZED', 'the keystore is not initialized');
       if (status.state === 'locked') {
         // What the keystore needs (asked for if not given), plus whatever was given without asking: with policy `any`
         // a passphrase set in the environment still opens the keystore when the TPM or keychain is not there.
@@ -174,42 +82,73 @@ async function run(argv: string[]): Promise<number> {
         await client.call('kms.unlock', used);
       }
     }
-    if (isRpc) {
+    if (!command) {
       await runRpc(host);
-      return 0;
+      return EXIT.OK;
     }
     const inv: Invocation = {
-      positionals: found!.rest,
-      options: values as Invocation['options'],
+      positionals: parsed.rest,
+      options: values,
       stdin: () => readStdin(),
       secret: (what, confirm) => secrets.get(what, confirm),
       // The secrets that unlocked this run; none when a TPM or keychain alone unlocked (then none is needed).
       currentSecrets: async () => used,
     };
-    await loginToToken(client, found!.command, inv, secrets);
-    const params = await found!.command.params(inv);
-    const result = await client.callUnchecked(found!.command.method, params);
+    await loginToToken(client, command, inv, secrets);
+    const params = await command.params(inv);
+    const result = await client.callUnchecked(command.method, params);
     printResult(result, json);
-    return 0;
+    return command.failed?.(result) ? EXIT.FAILED : EXIT.OK;
   } catch (e) {
-    printError(e instanceof KmsError ? e : new KmsError('INTERNAL', 'unexpected failure in owkms'), json);
-    return 1;
+    if (e instanceof UsageError) throw e;
+    let err = e instanceof KmsError ? e : new KmsError('INTERNAL', 'unexpected failure in owkms');
+    if (err.kind === 'NOT_INITIALIZED') err = noKeystore(err, storeDir, values.store !== undefined);
+    printError(err, json);
+    return EXIT.FAILED;
   } finally {
     await host.stop();
   }
 }
 
+function reportUsage(e: UsageError, json: boolean): number {
+  if (json) {
+    process.stdout.write(JSON.stringify({ error: { kind: 'INVALID_REQUEST', message: e.message } }) + '\n');
+    return EXIT.USAGE;
+  }
+  const found = e.command ? findCommand(e.command.split(' ')) : undefined;
+  const hint = found ? `usage: owkms ${usageLine(found.command)}\n(owkms help ${e.command} describes every option)` : '(owkms --help lists the commands)';
+  process.stderr.write(`owkms: ${e.message}\n${hint}\n`);
+  return EXIT.USAGE;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   try {
-    return await run(argv);
+    const parsed = parseCommandLine(argv);
+    switch (parsed.kind) {
+      case 'help': {
+        const t = parsed.topic;
+        const text = t === 'main' ? mainHelp() : t === 'rpc' ? rpcHelp() : 'group' in t ? groupHelp(t.group) : commandHelp(t);
+        process.stdout.write(text + '\n');
+        return EXIT.OK;
+      }
+      case 'version':
+        process.stdout.write(`owkms ${KMS_VERSION}\n`);
+        return EXIT.OK;
+      case 'rpc':
+        return await run({ rest: [], values: parsed.values });
+      case 'command':
+        return await run(parsed);
+    }
   } catch (e) {
     if (e instanceof UsageError) {
-      if (json) process.stdout.write(JSON.stringify({ error: { kind: 'INVALID_REQUEST', message: e.message } }) + '\n');
-      else process.stderr.write(`owkms: ${e.message}\n(owkms --help lists the commands)\n`);
-      return 2;
+      if (/^no command given$/.test(e.message) && !json) {
+        process.stderr.write(`owkms: no command given\n\n${mainHelp()}\n`);
+        return EXIT.USAGE;
+      }
+      return reportUsage(e, json);
     }
     printError(e instanceof KmsError ? e : new KmsError('INTERNAL', 'unexpected failure in owkms'), json);
-    return 1;
+    return EXIT.FAILED;
   }
 }
