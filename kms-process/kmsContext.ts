@@ -6,6 +6,7 @@ import type { AlgorithmRegistry } from './algorithms/registry.js';
 import { AuditBatcher } from './audit/auditBatcher.js';
 import type { AuditRecord } from './audit/auditLog.js';
 import { KeyCache } from './keystore/keyCache.js';
+import { sqliteError } from './keystore/database.js';
 import { Keystore } from './keystore/keystore.js';
 import { MemoryPinFailureStore, type PinFailureStore } from './providers/pkcs11/pinFailureStore.js';
 import { Pkcs11Runtime } from './providers/pkcs11/pkcs11Runtime.js';
@@ -102,6 +103,15 @@ export class KmsContext {
     const ks = this.existingKeystore;
     if (!ks) throw new KmsError('NOT_INITIALIZED', 'there is no keystore in this store folder (nothing was created); initialize one first (owkms init)');
     return ks;
+  }
+
+  /**
+   * A failure as the protocol says it: SQLite's codes mapped (BUSY, CORRUPT, ...), and one that would be INTERNAL
+   * checked against the open keystore file, CORRUPT when the file is damaged (keystore/damage.ts).
+   */
+  classifyFailure(e: unknown): unknown {
+    if (this.opened instanceof Keystore) return this.opened.classify(e);
+    return sqliteError(e, this.options.storeDir);
   }
 
   /** kms.init: the keystore, created (folder and file) when there is none; `discard` undoes that creation. */

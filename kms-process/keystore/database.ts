@@ -5,7 +5,8 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KmsError } from '../api/errors.js';
 import { describeHolder, readHolder, writeHolder } from './lockFile.js';
-import { SCHEMA_SQL } from './schema.js';
+import { damageOr } from './damage.js';
+import { applySchema } from './schema.js';
 
 export type Db = Database.Database;
 
@@ -58,10 +59,11 @@ export function openDatabase(dir: string, caller: string): Db {
     db.pragma('foreign_keys = ON');
     db.pragma('trusted_schema = OFF');
     db.exec('BEGIN EXCLUSIVE; COMMIT;'); // take the lock now, not at the first write
-    db.exec(SCHEMA_SQL);
+    applySchema(db); // checks an existing file's tables before creating what it lacks
   } catch (e) {
+    const err = damageOr(sqliteError(e, dir), db); // asked before closing: the check reads the file
     db?.close();
-    throw sqliteError(e, dir);
+    throw err;
   }
   writeHolder(dir, caller);
   return db;

@@ -4,11 +4,12 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KmsError } from '../api/errors.js';
-import type { SealerKind } from '../api/index.js';
+import { sealerKind, type SealerKind } from '../api/index.js';
 import { AuditLog, GENESIS, type AuditRecord } from '../audit/auditLog.js';
 import type { SealedCopy } from '../sealing/sealer.js';
 import { canonical } from './canonical.js';
-import { databaseExists, DB_FILE, type Db, guarded, openDatabase } from './database.js';
+import { damageOr } from './damage.js';
+import { databaseExists, DB_FILE, type Db, guarded, openDatabase, sqliteError } from './database.js';
 import { DerivedKeys, masterCheck } from './derivedKeys.js';
 import { KeyTable } from './keyTable.js';
 import { removeHolder } from './lockFile.js';
@@ -18,6 +19,8 @@ import { SCHEMA_VERSION } from './schema.js';
 import { UnlockThrottle } from './unlockThrottle.js';
 
 export type KeystoreState = 'uninitialized' | 'locked' | 'unlocked';
+
+const SEALER_KINDS = sealerKind.options;
 
 export class Keystore {
   readonly meta: MetaTable;
@@ -38,7 +41,18 @@ export class Keystore {
 
   static open(dir: string, caller: string): Keystore {
     const db = openDatabase(dir, caller);
-    return guarded(() => new Keystore(dir, db), dir);
+    try {
+      return new Keystore(dir, db);
+    } catch (e) {
+      const err = damageOr(sqliteError(e, dir), db);
+      db.close();
+      throw err;
+    }
+  }
+
+  /** A failure as the protocol says it: SQLite's codes mapped, and anything unexplained CORRUPT if the file is damaged. */
+  classify(e: unknown): unknown {
+    return damageOr(sqliteError(e, this.dir), this.db);
   }
 
   /** Whether `dir` holds a keystore; opening one that does not exist creates it, which only kms.init may do. */
@@ -72,7 +86,10 @@ export class Keystore {
 
   get state(): KeystoreState {
     if (this.dk) return 'unlocked';
-    return this.keystoreId ? 'locked' : 'uninitialized';
+    if (this.keystoreId) return 'locked';
+    // No keystore id: a new keystore has no metadata at all; metadata without its id is a damaged one.
+    if (!guarded(() => this.meta.isEmpty())) throw new KmsError('CORRUPT', "the keystore's metadata is damaged (it has no keystore id)");
+    return 'uninitialized';
   }
 
   get keystoreId(): string | undefined {
@@ -109,6 +126,7 @@ export class Keystore {
       blob: Buffer;
     }>;
     return rows.map((r) => {
+      if (!(SEALER_KINDS as readonly string[]).includes(r.kind)) throw new KmsError('CORRUPT', 'a sealer record names no known sealer');
       try {
         return { kind: r.kind, params: JSON.parse(r.params) as Record<string, unknown>, blob: r.blob };
       } catch (e) {

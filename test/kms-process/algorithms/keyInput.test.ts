@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAlgorithmRegistry } from '../../../kms-process/algorithms/all.js';
+import { algorithmForJwk } from '../../../kms-process/algorithms/jwkAlgorithm.js';
 import { algorithmOfDer, derFor, isPem } from '../../../kms-process/algorithms/keyInput.js';
 import type { AlgorithmId } from '../../../kms-process/api/index.js';
 import { removeDir, tempDir } from '../../helpers/kms.js';
@@ -133,5 +134,17 @@ describe('raw private keys', () => {
     const aes = randomBytes(32);
     expect(spec('aes-256').importKey!('raw-private', aes)).toEqual(spec('aes-256').importKey!('raw', aes));
     expectKmsError(() => spec('rsa-2048').importKey!('raw-private', randomBytes(32)), 'UNSUPPORTED', /no raw private form: import its private key as PKCS#8/);
+  });
+});
+
+describe('JWKs say their algorithm', () => {
+  it('EC and OKP by crv, RSA by its modulus length, AKP by alg; oct and unknown sizes need --alg', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 3072 }).publicKey.export({ format: 'jwk' });
+    expect(algorithmForJwk(rsa as never)).toBe('rsa-3072');
+    expect(algorithmForJwk(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }) as never)).toBeUndefined();
+    expect(algorithmForJwk(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ format: 'jwk' }) as never)).toBe('secp256k1');
+    const pq = spec('ml-dsa-65').exportKey!('jwk', spec('ml-dsa-65').generate(), false);
+    expect(algorithmForJwk(pq as never)).toBe('ml-dsa-65');
+    expect(algorithmForJwk({ kty: 'oct', k: 'AAAA' })).toBeUndefined();
   });
 });
