@@ -1,6 +1,6 @@
 // The keystore facade: one SQLite file, its state (uninitialized / locked / unlocked), the master key's derived
 // keys while unlocked, and the write path (transaction + generation counter + audit + metadata MAC).
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KmsError } from '../api/errors.js';
@@ -21,6 +21,13 @@ import { UnlockThrottle } from './unlockThrottle.js';
 export type KeystoreState = 'uninitialized' | 'locked' | 'unlocked';
 
 const SEALER_KINDS = sealerKind.options;
+
+type SealerRow = { kind: string; params: string; blob: Buffer };
+const SEALERS_DIGEST = 'sealers_sha256';
+/** SHA-256 of the sealer rows as stored (by kind), to tell a damaged copy from a wrong secret. */
+function sealersDigest(rows: readonly SealerRow[]): string {
+  return createHash('sha256').update(canonical('owkms/sealers-digest/v1', rows.flatMap((r) => [r.kind, r.params, r.blob]))).digest('base64url');
+}
 
 export class Keystore {
   readonly meta: MetaTable;
@@ -125,6 +132,11 @@ export class Keystore {
       params: string;
       blob: Buffer;
     }>;
+    // The copies' own digest, written with them: a damaged copy would otherwise look like a wrong passphrase (an
+    // AEAD cannot tell the two apart) and count as a failed attempt. Unkeyed on purpose: it finds damage before
+    // unlock; the sealer MACs, checked after unlock, find edits. Keystores from before it have none.
+    const digest = this.meta.get(SEALERS_DIGEST);
+    if (digest !== undefined && digest !== sealersDigest(rows)) throw new KmsError('TAMPERED', 'the sealed copies of the master key fail their checksum (damaged or edited)');
     return rows.map((r) => {
       if (!(SEALER_KINDS as readonly string[]).includes(r.kind)) throw new KmsError('CORRUPT', 'a sealer record names no known sealer');
       try {
@@ -143,6 +155,7 @@ export class Keystore {
     this.db.prepare('DELETE FROM sealers').run();
     const ins = this.db.prepare('INSERT INTO sealers (kind, params, blob, mac) VALUES (?, ?, ?, ?)');
     for (const c of copies) ins.run(c.kind, JSON.stringify(c.params), Buffer.from(c.blob), this.sealerMac(dk, c));
+    this.meta.set(SEALERS_DIGEST, sealersDigest(this.db.prepare('SELECT kind, params, blob FROM sealers ORDER BY kind').all() as SealerRow[]));
   }
 
   /** A new keystore id (made before sealing, since sealed copies are bound to it). */
