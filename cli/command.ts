@@ -67,6 +67,8 @@ export interface Command {
   token?: (inv: Invocation) => { provider?: string | undefined; keyId?: string | undefined };
   /** Rules between options, checked with the command line, before the KMS starts; throws UsageError. */
   check?: (inv: Pick<Invocation, 'positionals' | 'options'>) => void;
+  /** What to print instead of the result (a string is printed as it is, without --json). */
+  present?: (result: unknown, options: Invocation['options']) => unknown;
   /** A check that did not pass ({valid: false}, {ok: false}): printed as usual, exit code 1. */
   failed?: (result: unknown) => boolean;
   params(inv: Invocation): Promise<Record<string, unknown>>;

@@ -43,7 +43,9 @@ export function findCommand(positionals: readonly string[]): { command: Command;
   return undefined;
 }
 
-export async function readStdin(limit = MAX_DATA_BYTES): Promise<Buffer> {
+/** All of stdin; on a terminal, first a line on stderr saying that input is awaited and how to end it. */
+export async function readStdin(what = 'the data', limit = MAX_DATA_BYTES): Promise<Buffer> {
+  if (process.stdin.isTTY) process.stderr.write(`owkms: reading ${what} from the terminal; end with Ctrl-D (or pipe it in)\n`);
   const parts: Buffer[] = [];
   let size = 0;
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) {

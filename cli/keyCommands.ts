@@ -3,6 +3,12 @@ import { KmsError, toB64u } from '../kms-process/api/index.js';
 import { defined, flag, int, str, UsageError, type ArgSpec, type Command, type Invocation, type OptionSpec } from './command.js';
 import { algOption, labelOption, MODE_OPTION, POLICY_OPTIONS, policyParams } from './sharedOptions.js';
 
+/** RFC 7468 text: the label lines around the DER in base64, 64 characters a line. */
+function toPem(label: string, b64url: string): string {
+  const b64 = Buffer.from(b64url, 'base64url').toString('base64');
+  return `-----BEGIN ${label}-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END ${label}-----\n`;
+}
+
 const KEY_ID: ArgSpec = { name: 'ID', help: "the key's id (keys list shows them)" };
 
 const IMPORT_NOTES = [
@@ -133,9 +139,20 @@ export const KEY_COMMANDS: readonly Command[] = [
       private: { type: 'boolean', help: 'the private key (the key must be exportable)' },
       'wrap-with': { type: 'string', value: 'KEY', help: 'export the private key wrapped under this keystore key instead of in clear (use --format raw)' },
       mode: { ...MODE_OPTION, choices: ['kw', 'kwp', 'oaep'], help: 'the wrapping: kw (RFC 3394), kwp (RFC 5649) or oaep (RSA)' },
+      pem: { type: 'boolean', help: 'spki and pkcs8 as PEM text ("BEGIN PUBLIC KEY" / "BEGIN PRIVATE KEY"), as openssl reads them' },
     },
     method: 'keys.export',
     unlock: true,
+    check: (c) => {
+      if (c.options.pem === true && c.options.format !== 'spki' && c.options.format !== 'pkcs8') throw new UsageError('--pem is for --format spki or pkcs8');
+      if (c.options.pem === true && c.options['wrap-with'] !== undefined) throw new UsageError('--pem is for keys in clear, not wrapped ones');
+    },
+    present: (result, options) => {
+      if (options.pem !== true) return result;
+      const r = result as { format: 'spki' | 'pkcs8'; data: string };
+      const pem = toPem(r.format === 'spki' ? 'PUBLIC KEY' : 'PRIVATE KEY', r.data);
+      return options.json === true ? { ...r, pem } : pem;
+    },
     params: async (inv) => defined({ id: inv.positionals[0], format: str(inv, 'format'), private: flag(inv, 'private'), wrapWith: str(inv, 'wrap-with'), mode: str(inv, 'mode') }),
   },
   {

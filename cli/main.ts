@@ -89,7 +89,7 @@ async function run(parsed: { command?: Command; rest: string[]; values: OptionVa
     const inv: Invocation = {
       positionals: parsed.rest,
       options: values,
-      stdin: () => readStdin(),
+      stdin: () => readStdin(command.stdin),
       secret: (what, confirm) => secrets.get(what, confirm),
       // The secrets that unlocked this run; none when a TPM or keychain alone unlocked (then none is needed).
       currentSecrets: async () => used,
@@ -97,7 +97,9 @@ async function run(parsed: { command?: Command; rest: string[]; values: OptionVa
     await loginToToken(client, command, inv, secrets);
     const params = await command.params(inv);
     const result = await client.callUnchecked(command.method, params);
-    printResult(result, json);
+    const shown = command.present ? command.present(result, values) : result;
+    if (typeof shown === 'string' && !json) process.stdout.write(shown);
+    else printResult(shown, json);
     return command.failed?.(result) ? EXIT.FAILED : EXIT.OK;
   } catch (e) {
     if (e instanceof UsageError) throw e;

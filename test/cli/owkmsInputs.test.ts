@@ -84,6 +84,11 @@ describe('keys from openssl', () => {
     expect(message).toMatch(/must be 32 bytes, not 64; a raw private key is imported with private: true/);
 
     const spki = openssl(['pkey', '-pubout'], p256);
+    // And back out as PEM, which openssl reads as the same key.
+    const exported = await owkms(['--store', store, 'keys', 'export', k.id, '--format', 'spki', '--pem'], { env: ENV });
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+    expect(openssl(['pkey', '-pubin', '-pubout'], exported.stdout).toString()).toBe(spki.toString());
     const pubOnly = await ok<KeyInfo>(['keys', 'import', '--format', 'spki'], spki);
     expect(pubOnly).toMatchObject({ algorithm: 'p256', purposes: ['verify'], publicKey: k.publicKey });
     const sig = openssl(['dgst', '-sha256', '-sign', file('p256.pem', p256), file('p256.msg', 'from openssl')]);

@@ -36,7 +36,7 @@ const VARIANTS: Record<string, string[][]> = {
     ['--format', 'mnemonic'],
     ['--provider', 'pkcs11:SERIAL1', '--id', '0a0b', '--label', 'token key', '--purposes', 'sign', '--approval', '--callers', 'app'],
   ],
-  'keys export': [[ID, '--format', 'raw', '--private', '--wrap-with', ID, '--mode', 'kwp']],
+  'keys export': [[ID, '--format', 'raw', '--private', '--wrap-with', ID, '--mode', 'kwp'], [ID, '--format', 'spki', '--pem']],
   'keys derive': [[ID, '--path', "m/44'/60'/0'/0/0", '--child', 'secp256k1', '--label', 'c', '--purposes', 'sign', '--exportable', '--approval', '--callers', 'cli', '--allow-raw-agreement']],
   'keys update': [
     [ID, '--label', 'n', '--purposes', 'sign,verify', '--callers', 'cli', '--exportable', '--approval', '--allow-raw-agreement'],
