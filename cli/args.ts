@@ -155,7 +155,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedLine {
   const counts = new Map<string, number>();
   for (const t of strict.tokens ?? []) if (t.kind === 'option') counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   try {
-    command.args.forEach((a, i) => a.range && wholeNumber(rest[i]!, a.name, a.range[0], a.range[1]));
+    command.args.forEach((a, i) => {
+      if (a.range) wholeNumber(rest[i]!, a.name, a.range[0], a.range[1]);
+      if (a.pattern && !a.pattern.re.test(rest[i]!)) throw new UsageError(`${a.name} must be ${a.pattern.says}, not '${rest[i]!.slice(0, 40)}'`);
+    });
     checkValues(command, values, counts);
     command.check?.({ positionals: rest, options: values });
   } catch (e) {

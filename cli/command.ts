@@ -38,7 +38,12 @@ export interface ArgSpec {
   help: string;
   /** A whole number in this range. */
   range?: readonly [number, number];
+  /** The form the argument must have, and how to say it. */
+  pattern?: { re: RegExp; says: string };
 }
+
+/** Key ids as the KMS makes them (and as api/common.ts's keyId takes them). */
+export const KEY_ID_FORM = { re: /^[A-Za-z0-9_-]{8,64}$/, says: 'a key id (8 to 64 base64url characters, as keys list shows them)' } as const;
 
 export interface Invocation {
   positionals: string[];

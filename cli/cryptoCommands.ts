@@ -1,10 +1,10 @@
 // owkms commands that use a key: sign, verify, jws, encrypt, decrypt, mac, mac-verify, agree, wrap, unwrap,
 // encapsulate, decapsulate. Data comes raw on stdin; bytes in options and output are base64url.
 import { toB64u } from '../kms-process/api/index.js';
-import { B64U, defined, int, str, UsageError, type ArgSpec, type Command, type Invocation } from './command.js';
+import { B64U, defined, int, KEY_ID_FORM, str, UsageError, type ArgSpec, type Command, type Invocation } from './command.js';
 import { algOption, checkSecretUse, MODE_OPTION, POLICY_OPTIONS, policyParams, SECRET_USE_OPTIONS, secretUseParams, SIGN_OPTIONS, signParams } from './sharedOptions.js';
 
-const KEY_ID: ArgSpec = { name: 'ID', help: "the key's id (keys list shows them)" };
+const KEY_ID: ArgSpec = { name: 'ID', help: "the key's id (keys list shows them)", pattern: KEY_ID_FORM };
 const data = async (inv: Invocation) => toB64u(await inv.stdin());
 const keyToken = (inv: Invocation) => ({ keyId: inv.positionals[0] });
 const invalidIfFalse = (r: unknown) => (r as { valid?: unknown }).valid === false;
@@ -171,9 +171,9 @@ export const CRYPTO_COMMANDS: readonly Command[] = [
   {
     name: 'wrap',
     summary: 'wrap a keystore key under another (prints {wrapped})',
-    args: [{ name: 'ID', help: 'the wrapping key' }],
+    args: [{ name: 'ID', help: 'the wrapping key', pattern: KEY_ID_FORM }],
     options: {
-      key: { type: 'string', value: 'KEY_ID', required: true, help: 'the key to wrap' },
+      key: { type: 'string', value: 'KEY_ID', required: true, pattern: KEY_ID_FORM, help: 'the key to wrap' },
       mode: { ...MODE_OPTION, choices: ['kw', 'kwp', 'oaep'], help: 'kw (RFC 3394), kwp (RFC 5649) or oaep (RSA)' },
     },
     method: 'crypto.wrapKey',
@@ -183,7 +183,7 @@ export const CRYPTO_COMMANDS: readonly Command[] = [
   {
     name: 'unwrap',
     summary: 'unwrap a wrapped key into the keystore',
-    args: [{ name: 'ID', help: 'the wrapping key' }],
+    args: [{ name: 'ID', help: 'the wrapping key', pattern: KEY_ID_FORM }],
     options: {
       alg: algOption('the algorithm of the wrapped key'),
       wrapped: { type: 'string', value: 'B64U', pattern: B64U, required: true, help: 'the wrapped key, base64url' },

@@ -1,6 +1,6 @@
 // owkms keys ...: making, finding, importing, exporting, deriving, rotating, changing and deleting keys.
 import { KmsError, toB64u } from '../kms-process/api/index.js';
-import { defined, flag, int, str, UsageError, type ArgSpec, type Command, type Invocation, type OptionSpec } from './command.js';
+import { defined, flag, int, KEY_ID_FORM, str, UsageError, type ArgSpec, type Command, type Invocation, type OptionSpec } from './command.js';
 import { algOption, labelOption, MODE_OPTION, POLICY_OPTIONS, policyParams } from './sharedOptions.js';
 
 /** RFC 7468 text: the label lines around the DER in base64, 64 characters a line. */
@@ -9,7 +9,7 @@ function toPem(label: string, b64url: string): string {
   return `-----BEGIN ${label}-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END ${label}-----\n`;
 }
 
-const KEY_ID: ArgSpec = { name: 'ID', help: "the key's id (keys list shows them)" };
+const KEY_ID: ArgSpec = { name: 'ID', help: "the key's id (keys list shows them)", pattern: KEY_ID_FORM };
 
 const IMPORT_NOTES = [
   'Formats (the key on stdin):',
@@ -137,7 +137,7 @@ export const KEY_COMMANDS: readonly Command[] = [
     options: {
       format: { type: 'string', value: 'F', choices: ['jwk', 'spki', 'raw', 'pkcs8', 'mnemonic'], required: true, help: 'jwk, spki, raw (public), pkcs8 or mnemonic (private, with --private)' },
       private: { type: 'boolean', help: 'the private key (the key must be exportable)' },
-      'wrap-with': { type: 'string', value: 'KEY', help: 'export the private key wrapped under this keystore key instead of in clear (use --format raw)' },
+      'wrap-with': { type: 'string', value: 'KEY', pattern: KEY_ID_FORM, help: 'export the private key wrapped under this keystore key instead of in clear (use --format raw)' },
       mode: { ...MODE_OPTION, choices: ['kw', 'kwp', 'oaep'], help: 'the wrapping: kw (RFC 3394), kwp (RFC 5649) or oaep (RSA)' },
       pem: { type: 'boolean', help: 'spki and pkcs8 as PEM text ("BEGIN PUBLIC KEY" / "BEGIN PRIVATE KEY"), as openssl reads them' },
     },

@@ -58,6 +58,8 @@ describe('usage errors exit 2, before a KMS starts', () => {
       [['keys', 'frobnicate'], /not 'frobnicate'/],
       [['keys', 'show'], /keys show takes ID/],
       [['keys', 'show', ID, 'extra'], /'extra' is one too many/],
+      [['keys', 'show', 'my key'], /ID must be a key id .* not 'my key'/],
+      [['wrap', ID, '--key', 'x'], /--key takes a key id/],
       [['keys', 'list', '--alg', 'ed25519'], /keys list has no option --alg \(--alg is an option of keys generate/],
       [['--bogus', 'status'], /status has no option --bogus/],
       [['keys', 'generate', '--alg', 'rsa-1024'], /--alg takes one of .*not 'rsa-1024'/],
