@@ -9,7 +9,7 @@ import { parseCommandLine, type OptionValues } from './args.js';
 import { UsageError, usageLine, type Command, type Invocation } from './command.js';
 import { findCommand, readStdin } from './commands.js';
 import { commandHelp, groupHelp, mainHelp, rpcHelp } from './help.js';
-import { printError, printResult } from './output.js';
+import { guardOutputPipes, printError, printResult } from './output.js';
 import { runRpc } from './rpc.js';
 import { readSecret, secretGiven, type SecretSource } from './secrets.js';
 import { defaultStoreDir } from './storePath.js';
@@ -124,6 +124,7 @@ function reportUsage(e: UsageError, json: boolean): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  guardOutputPipes();
   const json = argv.includes('--json');
   try {
     const parsed = parseCommandLine(argv);

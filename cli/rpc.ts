@@ -2,6 +2,7 @@
 // Lines go to the KMS as they are (it validates them); answers come back with the sender's own ids.
 import type { KmsHost } from '../kms-process/client/kmsHost.js';
 import { lineSplitter } from '../kms-process/client/lineStreamPort.js';
+import { isStdoutGone } from './output.js';
 
 export async function runRpc(host: KmsHost): Promise<void> {
   const client = host.client;
@@ -16,8 +17,8 @@ export async function runRpc(host: KmsHost): Promise<void> {
       lineSplitter((line) => {
         inFlight++;
         void client.forwardRaw(line).then((answer) => {
-          process.stdout.write(answer + '\n');
           inFlight--;
+          if (!isStdoutGone()) process.stdout.write(answer + '\n');
           maybeDone();
         });
       }),
@@ -25,6 +26,11 @@ export async function runRpc(host: KmsHost): Promise<void> {
     process.stdin.on('end', () => {
       ended = true;
       maybeDone();
+    });
+    // Nobody reads the answers any more: stop reading requests, as a pipe's writer does.
+    process.stdout.once('error', () => {
+      process.stdin.destroy();
+      resolve();
     });
   });
 }

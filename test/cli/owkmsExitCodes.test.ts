@@ -2,7 +2,7 @@
 // starts (a missing required option of each command included), a failed check (invalid signature or tag, broken
 // audit chain) exits 1 with its result printed, and a mistyped store is left as it was, with an error that names it.
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +106,25 @@ describe('usage errors exit 2, before a KMS starts', () => {
     expect(runs[3]!.stdout).toContain('JSON-RPC 2.0');
     expect(runs[4]!.stdout).toMatch(/--salt B64U +HKDF salt/);
     expect(runs[5]!.stdout).toMatch(/^owkms \d+\.\d+\.\d+\n$/);
+  }, 60_000);
+});
+
+describe('a reader that goes away', () => {
+  /** owkms with its stdout's reading end closed at once, as `owkms ... | head -c 0` does. */
+  function withClosedStdout(args: string[], lines: string[] = []): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(process.execPath, [OWKMS_BIN, '--store', missing, ...args], { env: { ...ENV, PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stdin.on('error', () => {});
+    for (const l of lines) child.stdin.write(l + '\n'); // stdin stays open: owkms must stop by itself
+    return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
+  }
+
+  it('ends owkms quietly (no EPIPE, no stack trace), with the exit code of what it did; rpc stops reading', async () => {
+    expect(await withClosedStdout(['--help'])).toEqual({ code: 0, stderr: '' });
+    const rpc = await withClosedStdout(['rpc'], ['{"jsonrpc":"2.0","id":1,"method":"crypto.random","params":{"length":8}}']);
+    expect(rpc).toEqual({ code: 0, stderr: '' });
   }, 60_000);
 });
 
