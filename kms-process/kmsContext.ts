@@ -8,6 +8,7 @@ import type { AuditRecord } from './audit/auditLog.js';
 import { KeyCache } from './keystore/keyCache.js';
 import { sqliteError } from './keystore/database.js';
 import { Keystore } from './keystore/keystore.js';
+import { createKeystore } from './keystore/keystoreCreation.js';
 import { MemoryPinFailureStore, type PinFailureStore } from './providers/pkcs11/pinFailureStore.js';
 import { Pkcs11Runtime } from './providers/pkcs11/pkcs11Runtime.js';
 import type { ExternalKeyProvider, KeyProvider } from './providers/provider.js';
@@ -118,8 +119,10 @@ export class KmsContext {
   keystoreForInit(): { keystore: Keystore; discard?: () => void } {
     const ks = this.existingKeystore;
     if (ks) return { keystore: ks };
-    const made = Keystore.create(this.options.storeDir, this.options.holder);
+    const made = createKeystore(this.options.storeDir, this.options.holder);
     this.opened = made.keystore;
+    // PIN attempts counted while there was no keystore (a pkcs11 sealer's login in this very init) are kept.
+    for (const [serial, state] of this.pinsWithoutKeystore.entries()) made.keystore.throttle.write(`pin:${serial}`, state);
     return {
       keystore: made.keystore,
       discard: () => {

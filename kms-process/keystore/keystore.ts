@@ -1,15 +1,13 @@
 // The keystore facade: one SQLite file, its state (uninitialized / locked / unlocked), the master key's derived
 // keys while unlocked, and the write path (transaction + generation counter + audit + metadata MAC).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { KmsError } from '../api/errors.js';
 import { sealerKind, type SealerKind } from '../api/index.js';
 import { AuditLog, GENESIS, type AuditRecord } from '../audit/auditLog.js';
 import type { SealedCopy } from '../sealing/sealer.js';
 import { canonical } from './canonical.js';
 import { damageOr } from './damage.js';
-import { databaseExists, DB_FILE, type Db, guarded, openDatabase, sqliteError } from './database.js';
+import { databaseExists, type Db, guarded, openDatabase, sqliteError } from './database.js';
 import { DerivedKeys, masterCheck } from './derivedKeys.js';
 import { KeyTable } from './keyTable.js';
 import { removeHolder } from './lockFile.js';
@@ -67,30 +65,6 @@ export class Keystore {
     return databaseExists(dir);
   }
 
-  /**
-   * Create the keystore's folder (owner only) and file for kms.init. `discard` undoes exactly that creation (the
-   * file and the folders this call made), for an init that fails after it.
-   */
-  static create(dir: string, caller: string): { keystore: Keystore; discard: () => void } {
-    const firstMade = mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const keystore = Keystore.open(dir, caller);
-    const discard = () => {
-      keystore.close();
-      for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`]) rmSync(join(dir, f), { force: true });
-      if (!firstMade) return;
-      // Only the folders this call made, deepest first, and only while they are empty.
-      for (let d = dir; ; d = dirname(d)) {
-        try {
-          rmdirSync(d);
-        } catch {
-          return;
-        }
-        if (d === firstMade || dirname(d) === d) return;
-      }
-    };
-    return { keystore, discard };
-  }
-
   get state(): KeystoreState {
     if (this.dk) return 'unlocked';
     if (this.keystoreId) return 'locked';
@@ -126,7 +100,8 @@ export class Keystore {
     return this.keyTable;
   }
 
-  sealedCopies(): SealedCopy[] {
+  /** The sealed copies; `checked` (the default, for anything that unseals) first checks them against their digest. */
+  sealedCopies(checked = true): SealedCopy[] {
     const rows = guarded(() => this.db.prepare('SELECT kind, params, blob FROM sealers ORDER BY kind').all()) as Array<{
       kind: SealerKind;
       params: string;
@@ -135,7 +110,7 @@ export class Keystore {
     // The copies' own digest, written with them: a damaged copy would otherwise look like a wrong passphrase (an
     // AEAD cannot tell the two apart) and count as a failed attempt. Unkeyed on purpose: it finds damage before
     // unlock; the sealer MACs, checked after unlock, find edits. Keystores from before it have none.
-    const digest = this.meta.get(SEALERS_DIGEST);
+    const digest = checked ? this.meta.get(SEALERS_DIGEST) : undefined;
     if (digest !== undefined && digest !== sealersDigest(rows)) throw new KmsError('TAMPERED', 'the sealed copies of the master key fail their checksum (damaged or edited)');
     return rows.map((r) => {
       if (!(SEALER_KINDS as readonly string[]).includes(r.kind)) throw new KmsError('CORRUPT', 'a sealer record names no known sealer');

@@ -32,7 +32,8 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       // A store folder without a keystore is 'uninitialized' too; asking creates nothing.
       const ks = ctx.existingKeystore;
       const state = ks?.state ?? 'uninitialized';
-      const copies = !ks || state === 'uninitialized' ? [] : ks.sealedCopies();
+      // Status reports what is enrolled; a damaged copy is reported by the unlock that would use it.
+      const copies = !ks || state === 'uninitialized' ? [] : ks.sealedCopies(false);
       const enrolled = new Set(copies.map((c) => c.kind));
       // An enrolled TPM is probed where unlocking looks for it: $OWKMS_TCTI, else the TCTI stored with its copy.
       const storedTcti = copies.find((c) => c.kind === 'tpm')?.params.tcti;

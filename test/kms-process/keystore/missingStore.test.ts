@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METHODS, type MethodName } from '../../../kms-process/api/index.js';
 import { Keystore } from '../../../kms-process/keystore/keystore.js';
+import { createKeystore } from '../../../kms-process/keystore/keystoreCreation.js';
 import { kindOf, PASSPHRASE, removeDir, startKms, tempDir, type TestKms } from '../../helpers/kms.js';
 import { startSoftHsm, type SoftHsm } from '../../services/softhsm.js';
 
@@ -128,18 +129,18 @@ describe('a token PIN tried on a store with no keystore', () => {
   });
 });
 
-describe('Keystore.create', () => {
+describe('createKeystore', () => {
   it('makes the missing folders, and its discard removes exactly what it made', () => {
     const root = tempDir('owkms-create-');
     try {
       mkdirSync(join(root, 'kept'));
-      const made = Keystore.create(join(root, 'kept', 'a', 'b'), 'test');
+      const made = createKeystore(join(root, 'kept', 'a', 'b'), 'test');
       expect(readdirSync(join(root, 'kept', 'a', 'b'))).toEqual(expect.arrayContaining(['keystore.sqlite', 'keystore.lock']));
       made.discard();
       expect(readdirSync(join(root, 'kept'))).toEqual([]);
 
       const existing = join(root, 'kept');
-      Keystore.create(existing, 'test').discard();
+      createKeystore(existing, 'test').discard();
       expect(readdirSync(existing)).toEqual([]); // the folder was there before: it stays
       expect(Keystore.exists(existing)).toBe(false);
     } finally {
