@@ -1,12 +1,13 @@
 // Opens the keystore's SQLite file: WAL, synchronous=FULL, exclusive locking (one KMS process at a time),
 // and turns SQLite's failures into the protocol's error kinds.
 import Database from 'better-sqlite3';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KmsError } from '../api/errors.js';
 import { describeHolder, readHolder, writeHolder } from './lockFile.js';
+import { damageOr } from './damage.js';
+import { applySchema } from './schema.js';
 import { assertPrivateStore } from './storePermissions.js';
-import { SCHEMA_SQL } from './schema.js';
 
 export type Db = Database.Database;
 
@@ -37,6 +38,14 @@ export function guarded<T>(fn: () => T, dir?: string): T {
   }
 }
 
+/**
+ * Whether `dir` holds a keystore file. Opening creates the folder and the file, so only kms.init may open a store
+ * for which this is false: any other request on a mistyped store creates nothing (issue 9).
+ */
+export function databaseExists(dir: string): boolean {
+  return existsSync(join(dir, DB_FILE));
+}
+
 export function openDatabase(dir: string, caller: string): Db {
   assertPrivateStore(dir); // before anything is created or opened in it (storePermissions.ts)
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -55,10 +64,11 @@ export function openDatabase(dir: string, caller: string): Db {
     db.pragma('temp_store = MEMORY');
     db.pragma('secure_delete = ON'); // deleted keys' ciphertexts are overwritten, not left in free pages
     db.exec('BEGIN EXCLUSIVE; COMMIT;'); // take the lock now, not at the first write
-    db.exec(SCHEMA_SQL);
+    applySchema(db); // checks an existing file's tables before creating what it lacks
   } catch (e) {
+    const err = damageOr(sqliteError(e, dir), db); // asked before closing: the check reads the file
     db?.close();
-    throw sqliteError(e, dir);
+    throw err;
   }
   writeHolder(dir, caller);
   return db;

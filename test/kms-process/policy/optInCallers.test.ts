@@ -21,9 +21,9 @@ afterAll(async () => {
 });
 
 /** A P-256 public key as a JWK, for agreements. */
-function peer(): JsonWebKey {
+function peer(): Record<string, string> {
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return publicKey.export({ format: 'jwk' });
+  return publicKey.export({ format: 'jwk' }) as Record<string, string>;
 }
 
 describe('opt-in callers in the rights rules', () => {
@@ -71,7 +71,7 @@ describe('who receives a raw shared secret (keys whose policy allows raw agreeme
     const key = await kms.client.call('keys.generate', { algorithm: 'p256', purposes: ['agree'], allowRawAgreement: true, callers: ['pkcs11'] });
     const mine = createECDH('prime256v1');
     mine.generateKeys();
-    const jwk = createPublicKey({ key: Buffer.concat([Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'), mine.getPublicKey()]), format: 'der', type: 'spki' }).export({ format: 'jwk' });
+    const jwk = createPublicKey({ key: Buffer.concat([Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'), mine.getPublicKey()]), format: 'der', type: 'spki' }).export({ format: 'jwk' }) as Record<string, string>;
     const got = await kms.client.call('crypto.agree', { id: key.id, peerPublicKey: jwk, raw: true }, as('pkcs11'));
     const theirPub = Buffer.from(key.publicKey!.raw, 'base64url');
     expect(Buffer.from(got.sharedSecret!, 'base64url').equals(mine.computeSecret(theirPub))).toBe(true);
