@@ -21,7 +21,7 @@ function needsOf(ctx: KmsContext, c: SealedCopy): 'passphrase' | 'pin' | 'none' 
 
 /** The secrets an unlock must bring: for `any`, none if some copy needs none, else the one (or ones) in use. */
 export function unlockNeeds(ctx: KmsContext, ks: Keystore): Array<'passphrase' | 'pin'> {
-  const needs = ks.sealedCopies().map((c) => needsOf(ctx, c));
+  const needs = ks.sealedCopies(false).map((c) => needsOf(ctx, c)); // what to ask for; unlocking checks the copies
   if (ks.unlockPolicy === 'any' && needs.includes('none')) return [];
   const set = new Set(needs.filter((n): n is 'passphrase' | 'pin' => n !== 'none'));
   if (ks.unlockPolicy === 'any' && set.has('passphrase')) return ['passphrase'];

@@ -68,12 +68,17 @@ export const UI_FORBIDDEN: readonly MethodName[] = [
   'crypto.wrapKey',
   'crypto.unwrapKey',
   'keys.retireVersions',
+  // The PKCS#11 module's PIN is set by the user in the CLI or a trusted prompt; its checks are the module's.
   'pkcs11.setPin',
   'pkcs11.login',
   'pkcs11.pinStatus',
+  // A remote KMS's client key is key material; a Universal Wallet export carries private keys.
   'remotes.add',
   'remotes.list',
   'remotes.remove',
+  'wallet.export',
+  'wallet.import',
+  // What `owkms serve --webkms` needs for its REST callers.
   'webkms.createKeystore',
   'webkms.listKeystores',
   'webkms.generateKey',
@@ -81,8 +86,6 @@ export const UI_FORBIDDEN: readonly MethodName[] = [
   'webkms.unwrapKey',
   'webkms.revoke',
   'webkms.audit',
-  'wallet.export',
-  'wallet.import',
 ];
 
 export function isUiMethod(name: string): name is UiMethod {
