@@ -117,6 +117,7 @@ export class TrustedFlows {
     if (status.state === 'unlocked') return { state: 'unlocked' };
     if (status.state === 'uninitialized') throw new KmsError('NOT_INITIALIZED', 'create the wallet first');
     const needs = status.unlockNeeds ?? ['passphrase'];
+    if (needs.includes('passphrase') && needs.includes('pin')) return this.unlockWithBoth(status.retryAfterMs);
     const kind = needs.includes('passphrase') ? 'unlock' : needs.includes('pin') ? 'pin' : undefined;
     if (!kind) {
       await this.kms.call('kms.unlock', {}, 'app'); // a sealer that needs nothing (TPM, keychain)
@@ -136,6 +137,33 @@ export class TrustedFlows {
       } catch (e) {
         if (isKmsError(e) && RETRYABLE.has(e.kind)) return { retry: secretErrorText(e, field === 'pin' ? 'PIN' : 'passphrase'), retryAfterMs: e.data.retryAfterMs ?? 0 };
         throw e;
+      }
+    });
+    if (!done) return { state: 'locked' };
+    this.events.unlocked();
+    return done;
+  }
+
+  /**
+   * Unlock policy `all` with a passphrase and a token: the passphrase prompt first (the passphrase is held only for
+   * this call), then the PIN prompt, which unlocks with both. The KMS does not say which of the two was wrong.
+   */
+  private async unlockWithBoth(retryAfterMs?: number): Promise<{ state: string }> {
+    const wait: Record<string, unknown> = retryAfterMs ? { retryAfterMs } : {};
+    const passphrase = await this.withPrompt<string>(await this.prompts.open('unlock'), wait, async ({ values }) =>
+      (values.passphrase ?? '').length > 0 ? values.passphrase! : { retry: 'Enter the passphrase.' },
+    );
+    if (passphrase === undefined) return { state: 'locked' };
+    const done = await this.withPrompt<{ state: string }>(await this.prompts.open('pin'), { purpose: 'unlock', ...wait }, async ({ values }) => {
+      const pin = values.pin ?? '';
+      if (pin.length === 0) return { retry: 'Enter the PIN.' };
+      try {
+        await this.kms.call('kms.unlock', { passphrase, pin }, 'app');
+        return { state: 'unlocked' };
+      } catch (e) {
+        if (!isKmsError(e) || !RETRYABLE.has(e.kind)) throw e;
+        const again = e.kind === 'WRONG_SECRET' ? ' To type the passphrase again, cancel and unlock again.' : '';
+        return { retry: `${secretErrorText(e, 'passphrase or PIN')}${again}`, retryAfterMs: e.data.retryAfterMs ?? 0 };
       }
     });
     if (!done) return { state: 'locked' };
