@@ -101,7 +101,7 @@ function EncryptForm({ keys }: { keys: ReturnType<typeof useKeys>['keys'] & obje
       {error && <ErrorBanner error={error} />}
       {busy && <Progress text={busy} />}
       <div className="row"><button type="submit" disabled={!!busy || !key}>Encrypt</button></div>
-      {out && (<div aria-live="polite"><h3>Encrypted</h3>{what === 'file' && <p className="hint">Saved as a .owenc.json file; the same text is here.</p>}<CopyValue value={out} what="encrypted envelope" testId="envelope" /></div>)}
+      {out && (<div aria-live="polite"><h3>Encrypted</h3><p className="hint">{what === 'file' ? 'Saved as a .owenc.json file; the same text is here. ' : ''}Only this wallet can open it: paste it under “Decrypt” (it names its key, which must still be here).</p><CopyValue value={out} what="encrypted envelope" testId="envelope" /></div>)}
     </form>
   );
 }

@@ -99,12 +99,13 @@ function TransactionForm({ accountId }: { accountId: string | undefined }) {
 
   return (
     <form className="form" onSubmit={(e) => { e.preventDefault(); void sign(); }}>
+      {/* The whole address stays in view: it is what a person checks against the one they were given. */}
+      <label>To (address)<input value={f.to} onChange={set('to')} placeholder="0x…" className="mono" spellCheck={false} /></label>
       <div className="grid" style={{ gridTemplateColumns: 'repeat(auto-fit, minmax(220px, 1fr))', gap: 12 }}>
         <label>Network<select value={f.chainId} onChange={set('chainId')}>{NETWORKS.map((n) => <option key={n.id} value={n.id}>{n.name} ({n.id})</option>)}</select></label>
-        <label>To (address)<input value={f.to} onChange={set('to')} placeholder="0x…" className="mono" spellCheck={false} /></label>
         <label>Amount (ETH)<input value={f.amount} onChange={set('amount')} inputMode="decimal" placeholder="0.01" /></label>
         <label>Nonce<input value={f.nonce} onChange={set('nonce')} inputMode="numeric" aria-describedby="nonce-hint" /><span className="hint" id="nonce-hint">The account’s transaction count, from your node or explorer.</span></label>
-        <label>Gas limit<input value={f.gasLimit} onChange={set('gasLimit')} inputMode="numeric" /></label>
+        <label>Gas limit<input value={f.gasLimit} onChange={set('gasLimit')} inputMode="numeric" aria-describedby="gas-hint" /><span className="hint" id="gas-hint">21000 for a plain transfer; more with data.</span></label>
         <label>Max fee (gwei)<input value={f.maxFee} onChange={set('maxFee')} inputMode="decimal" /></label>
         <label>Max priority fee (gwei)<input value={f.priorityFee} onChange={set('priorityFee')} inputMode="decimal" /></label>
       </div>

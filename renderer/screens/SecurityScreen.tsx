@@ -27,8 +27,21 @@ export function BackupEntry() {
   return (
     <section className="card" aria-labelledby="backup-title" data-testid="backup-entry">
       <h3 id="backup-title" style={{ marginTop: 0 }}>Backup</h3>
-      <p className="muted">An encrypted backup of the whole keystore is coming in the next version. Until then, keep your recovery phrase safe: it brings back your accounts (keys made outside a recovery phrase are not in it).</p>
+      <p className="muted">This window cannot back up the keystore yet. Keep your recovery phrase safe: it brings back your accounts. Keys made on the Keys screen or imported are not in it; the exportable ones can be saved with <code>owkms wallet export</code> (an encrypted Universal Wallet file).</p>
     </section>
+  );
+}
+
+/** A technical detail: its first clause in view, the rest folded (it matters to a reviewer, not to every user). */
+function Detail({ text }: { text: string | undefined }) {
+  if (!text) return null;
+  const cut = text.search(/[:;(]/);
+  if (cut < 0 || text.length <= 60) return <span className="hint">{text}</span>;
+  return (
+    <details className="hint detail">
+      <summary>{text.slice(0, cut).trim()}</summary>
+      {text}
+    </details>
   );
 }
 
@@ -68,7 +81,15 @@ export function SecurityScreen() {
             <h3 id="integrity-h" style={{ marginTop: 0 }}>Keystore and app integrity</h3>
             <dl className="facts">
               <dt>Rollback guard</dt>
-              <dd>{s.rollbackGuard ? <><Badge good={s.rollbackGuard.kind !== 'none'} warn={s.rollbackGuard.kind === 'none'}>{s.rollbackGuard.kind === 'none' ? 'none' : s.rollbackGuard.kind === 'tpm' ? 'TPM counter' : 'OS keychain'}</Badge> <span className="hint">{s.rollbackGuard.detail}</span></> : <span className="muted">shown after unlock</span>}</dd>
+              <dd>
+                {s.rollbackGuard ? (
+                  <>
+                    <Badge good={s.rollbackGuard.kind !== 'none'} warn={s.rollbackGuard.kind === 'none'}>{s.rollbackGuard.kind === 'none' ? 'none' : s.rollbackGuard.kind === 'tpm' ? 'TPM counter' : 'OS keychain'}</Badge>{' '}
+                    <span className="hint">{s.rollbackGuard.kind === 'none' ? 'An older copy of the keystore put back in its place would not be noticed (it needs a TPM or the OS keychain). ' : 'An older copy of the keystore put back in its place is refused. '}</span>
+                    <Detail text={s.rollbackGuard.detail} />
+                  </>
+                ) : <span className="muted">shown after unlock</span>}
+              </dd>
               <dt>Key set</dt>
               <dd>{s.keySet ? <Badge good={s.keySet === 'verified'} warn={s.keySet === 'checking' || s.keySet === 'not run'}>{s.keySet}</Badge> : '—'}</dd>
               <dt>App files</dt>
@@ -88,7 +109,7 @@ export function SecurityScreen() {
                 return (
                   <div key={layer} style={{ display: 'contents' }}>
                     <dt>{layer === 'landlock' ? 'Landlock (files)' : layer === 'seccomp' ? 'seccomp (system calls)' : 'No new privileges'}</dt>
-                    <dd><Badge good={st.good} warn={st.warn}>{st.text}</Badge> <span className="hint">{l.detail}</span></dd>
+                    <dd><Badge good={st.good} warn={st.warn}>{st.text}</Badge> <Detail text={l.detail} /></dd>
                   </div>
                 );
               })}

@@ -84,6 +84,8 @@ describe('wallet flows in Chromium', () => {
     expect(reply.error?.kind).toBe('UNAVAILABLE');
     await w.expectState('Locked');
     await w.note().filter({ hasText: 'key service stopped' }).waitFor();
+    // The restarted key service is asked again what unlocking needs (it said "TPM or keychain" when the first ask failed).
+    await w.page.getByTestId('unlock-how').filter({ hasText: 'with your passphrase' }).waitFor({ timeout: 15_000 });
     await h.shot(w.page, 'kms-killed-locked');
     await w.button('Unlock').click();
     const prompt = await nextPrompt(h.shell, 'unlock');
