@@ -43,6 +43,12 @@ const ACTIONS: Record<string, string> = {
   'crypto.signTypedData': 'Sign typed data (EIP-712)',
 };
 
+/** What cannot be undone, said before the user approves it. */
+const CONSEQUENCES: Record<string, string> = {
+  'keys.delete': 'The key is destroyed for good: it cannot sign again, and what it encrypted cannot be decrypted again (an account comes back from its recovery phrase).',
+  'keys.retireVersions': 'The old versions are destroyed for good: data encrypted with them cannot be decrypted again.',
+};
+
 /** Longest message text shown in full; longer data is shown by its hash (a prompt must stay readable). */
 const MAX_SHOWN_TEXT = 2000;
 
@@ -96,5 +102,6 @@ export function approvalView(
   const lines = Object.entries(params)
     .filter(([k]) => k !== 'id')
     .map(([k, v]) => `${k}: ${JSON.stringify(v).slice(0, 200)}`);
-  return { ...base, what: { kind: 'details', lines } };
+  const warning = CONSEQUENCES[method];
+  return { ...base, what: { kind: 'details', lines }, ...(warning ? { warning } : {}) };
 }

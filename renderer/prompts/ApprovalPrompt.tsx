@@ -18,7 +18,7 @@ export function ApprovalPrompt({ api }: { api: ApprovalPromptApi }) {
         <dt>Asked by</dt><dd>{view?.caller === 'ui' ? 'the wallet window' : String(view?.caller)}</dd>
         {what.kind === 'message' && (<><dt>Message</dt><dd><pre data-testid="approval-message">{what.text}</pre></dd></>)}
         {what.kind === 'hash' && (<><dt>Data</dt><dd>{what.bytes} bytes, SHA-256 <code className="wrap" data-testid="approval-hash">{what.sha256}</code></dd></>)}
-        {what.kind === 'details' && (<><dt>Details</dt><dd><pre>{(what.lines ?? []).join('\n')}</pre></dd></>)}
+        {what.kind === 'details' && (what.lines ?? []).length > 0 && (<><dt>Details</dt><dd><pre>{(what.lines ?? []).join('\n')}</pre></dd></>)}
       </dl>
       {what.kind === 'sections' &&
         (what.sections ?? []).map((s, i) => (

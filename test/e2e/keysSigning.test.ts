@@ -90,6 +90,8 @@ describe('keys, signing, Ethereum and encryption in Chromium', () => {
     await (await k.startDelete()).getByRole('button', { name: 'Delete key' }).click();
     const prompt = await nextPrompt(h.shell, 'approval');
     expect(await prompt.getByRole('heading', { name: 'Delete the key?' }).count()).toBe(1);
+    expect(await prompt.getByRole('note').textContent()).toMatch(/destroyed for good/);
+    expect(await prompt.getByText('Details').count()).toBe(0); // nothing but the key to show: no empty row
     await h.shot(prompt, 'approval-delete');
     await approve(prompt, 'Deny');
     expect(await w.errorText()).toContain('You declined this in the approval window.');
