@@ -17,6 +17,9 @@ export const SEALER_TEXT: Record<SealerChoice, { name: string; what: string }> =
   pkcs11: { name: 'Security token (smart card, YubiKey, HSM)', what: 'Unlocks with the token plugged in and its PIN.' },
 };
 
+/** How a sealer is named in "only ... can open this wallet". */
+const ONLY_WAY: Record<SealerChoice, string> = { passphrase: 'your passphrase', tpm: 'this computer’s TPM', keychain: 'your login keychain', pkcs11: 'your security token' };
+
 export function Onboarding(props: { state: string; onState: () => void; onDone: () => void }) {
   const [mode, setMode] = useState<'welcome' | 'create' | 'restore'>('welcome');
   const [created, setCreated] = useState(props.state === 'unlocked');
@@ -107,6 +110,11 @@ function SealerStep(props: { restore: boolean; onBack: () => void; onCreated: ()
             <label className="radio"><input type="radio" name="policy" checked={policy === 'any'} onChange={() => setPolicy('any')} /><span><strong>Any one unlocks</strong> <span className="hint">— each is a way in, so a passphrase is also your way back if the TPM or token is lost.</span></span></label>
             <label className="radio"><input type="radio" name="policy" checked={policy === 'all'} onChange={() => setPolicy('all')} /><span><strong>All are needed together</strong> <span className="hint">— stronger (e.g. the TPM and your passphrase), but losing one locks you out.</span></span></label>
           </fieldset>
+          {chosen.length > 0 && !chosen.includes('passphrase') && (
+            <p className="note" data-testid="no-passphrase-note">
+              Without a passphrase, only {chosen.map((k) => ONLY_WAY[k]).join(policy === 'all' ? ' together with ' : ' or ')} can open this wallet. Write down the recovery phrase next: it brings your accounts back if that is lost or reset.
+            </p>
+          )}
           <div className="row">
             <button type="submit" disabled={!!busy || chosen.length === 0 || (chosen.includes('pkcs11') && !token)}>Create wallet</button>
             <button type="button" className="secondary" onClick={props.onBack} disabled={!!busy}>Back</button>

@@ -1,9 +1,11 @@
-// Onboarding with a real SoftHSM2 token among the sealers, in Chromium: the token shown available with its label,
+// Onboarding with hardware sealers, in Chromium. A TPM (swtpm) alone: nothing to type at creation or unlock. A real
+// SoftHSM2 token among the sealers: the token shown available with its label,
 // chosen with the passphrase under the `all` policy; the passphrase and then the PIN typed in trusted prompts; the
 // unlock screen names both, and unlocking asks for both. Then the keyboard alone: the side navigation and the tabs
 // (arrow keys) work without a mouse, and focus is always visible on a named control.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSoftHsm, type SoftHsm, type SoftHsmToken } from '../services/softhsm.js';
+import { startSwtpm, type Swtpm } from '../services/swtpm.js';
 import { expectAccessible } from './a11y.js';
 import { startHarness, type Harness } from './harness.js';
 import { OnboardingPage } from './pages/onboardingPage.js';
@@ -97,4 +99,45 @@ describe('onboarding with a security token, and the keyboard alone', () => {
       expect(stop, `tab stop ${i}`).toMatchObject({ named: true, ring: true });
     }
   }, 60_000);
+});
+
+describe('onboarding with the TPM alone', () => {
+  let sw: Swtpm;
+  let h: Harness;
+  let w: WalletPage;
+
+  beforeAll(async () => {
+    sw = await startSwtpm();
+    process.env.OWKMS_TCTI = sw.tcti;
+    h = await startHarness();
+    w = new WalletPage(await h.shell.openWallet());
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+    delete process.env.OWKMS_TCTI;
+    await sw?.dispose();
+  });
+
+  it('the TPM available with its reason gone; created and unlocked without a prompt; Security shows it enrolled', async () => {
+    const o = new OnboardingPage(w.page);
+    await w.expectState('No wallet');
+    await o.start('create');
+    expect(await o.sealerText(/^TPM/)).toMatch(/available/);
+    expect(await o.sealerText(/^TPM/)).not.toMatch(/not available/);
+    await o.sealer(/^Passphrase/).uncheck();
+    await o.sealer(/^TPM/).check();
+    expect(await w.page.getByTestId('no-passphrase-note').textContent()).toMatch(/only this computer’s TPM can open this wallet.*recovery phrase/);
+    await h.shot(w.page, 'onboarding-sealers-tpm');
+    await expectAccessible(w.page, 'onboarding sealers, the TPM alone');
+    await o.create();
+    await w.expectState('Unlocked');
+    await w.button('Skip for now').click();
+    await w.go('Security');
+    const tpmRow = w.page.getByRole('table', { name: 'Sealers' }).getByRole('row').filter({ hasText: 'TPM' });
+    expect(await tpmRow.textContent()).toMatch(/yes.*yes/);
+    await w.lock();
+    await w.page.getByTestId('unlock-how').filter({ hasText: 'nothing to type' }).waitFor();
+    await w.button('Unlock').click();
+    await w.expectState('Unlocked');
+  }, 120_000);
 });
