@@ -1,7 +1,7 @@
 // Tokens, security, the audit log and settings through the real renderer, preloads, broker and KMS, with a real
 // SoftHSM2 token (one browser, one KMS): the PIN typed in the trusted prompt with the wrong-PIN count shown, keys
 // generated on the token, the security facts from kms.status, the audit log filtered and verified, settings whose
-// weakening is confirmed in the trusted approval prompt, and the dark theme. A screenshot per screen, axe on each.
+// weakening is confirmed in the trusted approval prompt, the dark theme, and the words shown when the token is taken away. A screenshot per screen, axe on each.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { KeysPage } from './pages/keysPage.js';
 import { approvalFields, approve, fillPin, nextPrompt, promptError, waitClosed } from './pages/promptPages.js';
 import { SecurityPage } from './pages/securityPage.js';
 import { SettingsPage } from './pages/settingsPage.js';
+import { SignPage } from './pages/signPage.js';
 import { TokensPage } from './pages/tokensPage.js';
 import { expectStatus, WalletPage } from './pages/walletPage.js';
 
@@ -141,5 +142,22 @@ describe('tokens, security, audit and settings in Chromium', () => {
     await h.shot(w.page, 'settings-dark');
     await expectAccessible(w.page, 'settings (dark)');
     await st.theme('Follow the system');
+  }, 60_000);
+
+  it('a token taken away: signing with its key says what to do ("Is the token plugged in?")', async () => {
+    const tokens = ((await pageCall(w.page, 'tokens', 'list', {})).result as { tokens: Array<{ label: string; serial: string }> }).tokens;
+    const putBack = await hsm.unplug(tokens.find((t) => t.label === TOKEN)!.serial);
+    try {
+      await w.go('Sign and verify');
+      const s = new SignPage(w.page);
+      const panel = await s.tab('Raw data');
+      await s.chooseKey(panel, 'Token signer');
+      await panel.getByRole('textbox', { name: 'Data' }).fill('signed on the token');
+      await s.sign(panel);
+      expect(await w.errorText()).toMatch(/security token did not answer.*Is the token plugged in\?.*TOKEN_ERROR/s);
+      await h.shot(w.page, 'sign-token-away');
+    } finally {
+      await putBack();
+    }
   }, 60_000);
 });
