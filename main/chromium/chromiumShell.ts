@@ -30,6 +30,8 @@ export interface ChromiumShellOptions {
   approvals?: ApprovalOptions;
   viewport?: { width: number; height: number };
   keyCacheMs?: number;
+  /** Serve owkms and the PKCS#11 module on this socket while the shell runs (as the Electron app does). */
+  agentSocket?: string;
 }
 
 /** One message the wallet page received (a reply at the binding, or an event), as the JSON text it was. */
@@ -100,6 +102,7 @@ export class ChromiumShell {
       ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
       ...(o.backoff ? { backoff: o.backoff } : {}),
       ...(o.approvals ? { approvals: o.approvals } : {}),
+      ...(o.agentSocket ? { agent: { storeDir: o.storeDir, socketPath: o.agentSocket } } : {}),
     });
     const shell = new ChromiumShell(browser, walletContext, core, spawner, prompts, shimDir);
     ref.shell = shell;

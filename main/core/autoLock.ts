@@ -24,6 +24,10 @@ export class AutoLock {
     this.lastActivity = this.now();
   }
 
+  get isUnlocked(): boolean {
+    return this.unlocked;
+  }
+
   /** The wallet's state as main learns it (after an unlock, a lock, the KMS exiting). */
   setUnlocked(unlocked: boolean): void {
     this.unlocked = unlocked;
