@@ -17,13 +17,18 @@ export class AgentConnection {
   private engine: P11Engine | undefined;
   private helloFailures = 0;
   private closed = false;
+  /** Lines that arrive before the hello is done wait for it (the hello may wait for a person's approval). */
+  private beforeHello: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly socket: Socket,
     private readonly peer: PeerCredentials,
     private readonly agent: AgentContext,
   ) {
-    socket.on('data', lineSplitter((line) => void this.onLine(line)));
+    socket.on('data', lineSplitter((line) => {
+      if (this.role) void this.onLine(line);
+      else this.beforeHello = this.beforeHello.then(() => this.onLine(line));
+    }));
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
   }
@@ -49,7 +54,7 @@ export class AgentConnection {
     }
     try {
       if (req.caller !== undefined) throw new KmsError('POLICY_DENIED', 'the agent names the caller; a request may not');
-      if (!this.role) return this.send(resultResponse(req.id, this.hello(req)));
+      if (!this.role) return this.send(resultResponse(req.id, await this.hello(req)));
       this.agent.activity();
       if (this.role === 'pkcs11') {
         const answer = await this.engine!.handle(req.method, req.params);
@@ -68,14 +73,15 @@ export class AgentConnection {
     if (++this.helloFailures >= MAX_HELLO_FAILURES) setImmediate(() => this.close());
   }
 
-  private hello(req: RpcRequest): AgentHelloResult {
+  private async hello(req: RpcRequest): Promise<AgentHelloResult> {
     if (req.method !== AGENT_HELLO) throw new KmsError('POLICY_DENIED', `the first request must be ${AGENT_HELLO}`);
     const p = (req.params ?? {}) as Record<string, unknown>;
     const store = this.agent.storeDir;
     if (p.role === 'cli') {
-      // Same user is not enough for cli rights (which include export, delete and re-sealing): show the session token.
-      if (!this.agent.tokens.valid(p.session)) {
-        throw new KmsError('POLICY_DENIED', 'owkms needs the session token of this agent ($OWKMS_SESSION, printed by owkms agent)', { data: { path: store } });
+      // Same user is not enough for cli rights (which include export, delete and re-sealing): show the session token,
+      // or run in a terminal session the person approved in the desktop app's trusted prompt.
+      if (!this.agent.tokens.valid(p.session) && !(await this.agent.admitCliSession(this.peer))) {
+        throw new KmsError('POLICY_DENIED', 'owkms needs the session token of this agent ($OWKMS_SESSION, printed by owkms agent), or the desktop app\'s approval of this terminal session', { data: { path: store } });
       }
       this.role = 'cli';
     } else if (p.role === 'pkcs11') {

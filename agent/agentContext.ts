@@ -20,13 +20,18 @@ export interface KmsGate {
   lockEpoch(): number;
 }
 
+/** What the agent needs of a KMS client: a KmsHost's channel, or the desktop app's supervisor behind an adapter. */
+export type AgentKms = Pick<ChannelClient, 'call' | 'callUnchecked'>;
+
 export interface AgentContext {
   readonly storeDir: string;
   readonly version: string;
   readonly tokens: SessionTokens;
   /** Log each PKCS#11 call's name and return value on stderr ($OWKMS_AGENT_TRACE=1). */
   readonly trace: boolean;
-  kms(): ChannelClient;
+  kms(): AgentKms;
+  /** An owkms client without a valid token: may its terminal session have `cli` rights (asking the person)? */
+  admitCliSession(peer: PeerCredentials): Promise<boolean>;
   gate(peer: PeerCredentials): KmsGate;
   /** Ask the approver before a cli request on a guarded key, when the agent was told to (the desktop app). */
   approveCli(peer: PeerCredentials, method: string, params: unknown): Promise<void>;

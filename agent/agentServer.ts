@@ -6,18 +6,18 @@ import { existsSync, lstatSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { KMS_VERSION } from '../kms-process/api/version.js';
 import { KmsError, type Caller, type MethodName, type Params, type Result } from '../kms-process/api/index.js';
-import type { ChannelClient } from '../kms-process/client/channelClient.js';
 import { peerCredentials, peerCredentialsUnavailable, type PeerCredentials } from '../native/peercred/index.js';
 import { AgentConnection } from './agentConnection.js';
-import type { AgentContext, GuardedUse, KmsGate } from './agentContext.js';
+import type { AgentContext, AgentKms, GuardedUse, KmsGate } from './agentContext.js';
 import { AGENT_CALL_TIMEOUT_MS } from './agentProtocol.js';
 import { refuseAll, type Approver } from './approver.js';
 import { SessionTokens } from './sessionTokens.js';
 import { prepareSocketDir } from './socketPath.js';
+import { ApprovedSessions, terminalSessionOf } from './terminalSessions.js';
 
 export interface AgentServerOptions {
   /** The KMS client (a KmsHost's, or the desktop app's supervisor's); its channel must admit cli, pkcs11 and app. */
-  kms: () => ChannelClient;
+  kms: () => AgentKms;
   storeDir: string;
   socketPath: string;
   /** Lock the wallet after this long without a request (0: never). */
@@ -27,6 +27,13 @@ export interface AgentServerOptions {
   approveCli?: boolean;
   /** The caller the agent's own calls use (idle lock): `cli` for owkms agent, `app` for the desktop app. */
   ownCaller?: Caller;
+  /**
+   * Let the approver give a terminal session `cli` rights without the token, for this long (the desktop app, which
+   * has no shell to print a token to). Absent: only the token gives `cli` rights.
+   */
+  sessionApprovalMs?: number;
+  /** Told when the wallet locks or unlocks through the agent (the app's window shows it). */
+  onLockChange?: (locked: boolean) => void;
 }
 
 /** Methods whose `id` names a key the approver must hear about when approveCli is set. */
@@ -50,9 +57,13 @@ export class AgentServer implements AgentContext {
   private idleTimer: NodeJS.Timeout | undefined;
   private epoch = 0;
   private readonly approver: Approver;
+  private readonly sessions: ApprovedSessions | undefined;
+  /** One session prompt at a time per terminal session: a burst of owkms calls asks once. */
+  private readonly asking = new Map<number, Promise<boolean>>();
 
   constructor(private readonly options: AgentServerOptions) {
     this.approver = options.approver ?? refuseAll;
+    this.sessions = options.sessionApprovalMs && this.approver.approveSession ? new ApprovedSessions(options.sessionApprovalMs) : undefined;
   }
 
   get storeDir(): string {
@@ -63,7 +74,7 @@ export class AgentServer implements AgentContext {
     return this.options.socketPath;
   }
 
-  kms(): ChannelClient {
+  kms(): AgentKms {
     return this.options.kms();
   }
 
@@ -133,11 +144,45 @@ export class AgentServer implements AgentContext {
   }
 
   locked(): void {
+    this.walletLocked();
+    this.options.onLockChange?.(true);
+  }
+
+  /** The wallet locked by other means (the app's window, its auto-lock, the KMS exiting): logins and sessions end. */
+  walletLocked(): void {
     this.epoch++;
+    this.sessions?.clear(); // an approved terminal session ends with the unlock it was given under
   }
 
   unlocked(): void {
     this.activity();
+    this.options.onLockChange?.(false);
+  }
+
+  async admitCliSession(peer: PeerCredentials): Promise<boolean> {
+    const sessions = this.sessions;
+    if (!sessions || !this.approver.approveSession) return false;
+    const terminal = terminalSessionOf(peer.pid);
+    if (!terminal) return false; // no session to remember: the token is the only way
+    if (sessions.has(terminal)) return true;
+    // An approval given while locked would outlive nothing useful, and a locked wallet cannot show what it guards.
+    const status = await this.kms().call('kms.status', { probe: false }, { caller: this.options.ownCaller ?? 'cli' }).catch(() => undefined);
+    if (status?.state !== 'unlocked') return false;
+    let pending = this.asking.get(terminal.sid);
+    if (!pending) {
+      const epoch = this.epoch;
+      pending = this.approver
+        .approveSession({ peer: { ...peer, exe: exeOf(peer.pid) }, sid: terminal.sid, leader: terminal.leaderExe, rememberMs: this.options.sessionApprovalMs! })
+        .catch(() => false)
+        .then((yes) => {
+          // A lock while the prompt was open voids the answer.
+          if (yes && epoch === this.epoch) sessions.add(terminal);
+          return yes && epoch === this.epoch;
+        })
+        .finally(() => this.asking.delete(terminal.sid));
+      this.asking.set(terminal.sid, pending);
+    }
+    return pending;
   }
 
   private async lockIfIdle(): Promise<void> {

@@ -15,9 +15,21 @@ export interface ApprovalRequest {
   summary: string;
 }
 
+/** An owkms client without the session token asks for `cli` rights for its terminal session (the desktop app). */
+export interface SessionRequest {
+  peer: PeerCredentials & { exe?: string | undefined };
+  sid: number;
+  /** The session leader's program name (a shell, usually). */
+  leader: string | undefined;
+  /** How long the approval lasts (it also ends when the wallet locks). */
+  rememberMs: number;
+}
+
 export interface Approver {
   /** Resolve true to let this one operation through; false (or a rejection) refuses it with APPROVAL_DENIED. */
   approve(request: ApprovalRequest): Promise<boolean>;
+  /** Resolve true to give the terminal session `cli` rights; absent, only the session token does. */
+  approveSession?(request: SessionRequest): Promise<boolean>;
 }
 
 /** No one to ask: every guarded operation is refused. */

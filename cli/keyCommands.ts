@@ -1,7 +1,7 @@
 // owkms keys ...: making, finding, importing, exporting, deriving, rotating, changing and deleting keys.
 import { KmsError, toB64u } from '../kms-process/api/index.js';
 import { defined, flag, int, KEY_ID_FORM, str, UsageError, type ArgSpec, type Command, type Invocation, type OptionSpec } from './command.js';
-import { algOption, labelOption, MODE_OPTION, POLICY_OPTIONS, policyParams } from './sharedOptions.js';
+import { algOption, labelOption, MODE_OPTION, PAGE_OPTIONS, pageParams, POLICY_OPTIONS, policyParams } from './sharedOptions.js';
 
 /** RFC 7468 text: the label lines around the DER in base64, 64 characters a line. */
 function toPem(label: string, b64url: string): string {
@@ -65,13 +65,10 @@ export const KEY_COMMANDS: readonly Command[] = [
     name: 'keys list',
     summary: 'the keys, a page at a time',
     args: [],
-    options: {
-      limit: { type: 'string', value: 'N', help: 'keys per page (1 to 1000, default 100)', range: [1, 1000] },
-      cursor: { type: 'string', value: 'C', help: "where to go on: the previous page's nextCursor" },
-    },
+    options: PAGE_OPTIONS,
     method: 'keys.list',
     unlock: true,
-    params: async (inv) => defined({ limit: int(inv, 'limit', 1, 1000), cursor: str(inv, 'cursor') }),
+    params: async (inv) => pageParams(inv),
   },
   { name: 'keys show', summary: "one key's information and public key", args: [KEY_ID], options: {}, method: 'keys.get', unlock: true, params: async (inv) => ({ id: inv.positionals[0] }) },
   { name: 'keys delete', summary: 'delete a key', args: [KEY_ID], options: {}, method: 'keys.delete', unlock: true, params: async (inv) => ({ id: inv.positionals[0] }) },

@@ -2,7 +2,8 @@
 // encapsulated secret becomes. Each maps to the protocol field of the same meaning (kms-process/api).
 import { ALGORITHM_IDS, CALLERS, OPERATIONS } from '../kms-process/api/index.js';
 import { cipherMode, hashName, signatureFormat, signatureScheme } from '../kms-process/api/cryptoMethods.js';
-import { B64U, defined, flag, list, str, UsageError, type Invocation, type OptionSpec } from './command.js';
+import { KmsError } from '../kms-process/api/errors.js';
+import { B64U, defined, flag, int, list, str, UsageError, type Invocation, type OptionSpec } from './command.js';
 
 export const DERIVED_ALGORITHMS = ['aes-128', 'aes-256', 'hmac-sha256', 'hmac-sha384', 'hmac-sha512', 'chacha20-poly1305', 'xchacha20-poly1305'] as const;
 
@@ -81,4 +82,23 @@ export function checkSecretUse(inv: Pick<Invocation, 'options'>): void {
 export function secretUseParams(inv: Invocation): Record<string, unknown> {
   const derive = defined({ algorithm: str(inv, 'derive-alg'), salt: str(inv, 'salt'), info: str(inv, 'info'), label: str(inv, 'label') });
   return { raw: flag(inv, 'raw'), derive: Object.keys(derive).length > 0 ? derive : undefined };
+}
+
+/** Paging of a list (keys list, audit list): the page size and where the previous page ended. */
+export const PAGE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  limit: { type: 'string', value: 'N', help: 'entries per page (1 to 1000, default 100)', range: [1, 1000] },
+  cursor: { type: 'string', value: 'C', help: "where to go on: the previous page's nextCursor" },
+};
+
+export function pageParams(inv: Invocation): Record<string, unknown> {
+  return defined({ limit: int(inv, 'limit', 1, 1000), cursor: str(inv, 'cursor') });
+}
+
+/** stdin as one JSON value; `what` names what was expected when it is not JSON. */
+export async function jsonStdin(inv: Invocation, what: string): Promise<unknown> {
+  try {
+    return JSON.parse((await inv.stdin()).toString('utf8'));
+  } catch {
+    throw new KmsError('INVALID_REQUEST', `stdin is not JSON: ${what}`);
+  }
 }

@@ -1,7 +1,8 @@
 // owkms commands about the keystore itself: init, status, sealers, tokens, audit, and the two that need no key
 // (random, batch).
-import { KmsError, MAX_BATCH_ITEMS, MAX_RANDOM_BYTES, type SealerEnrolment } from '../kms-process/api/index.js';
-import { defined, flag, int, str, UsageError, wholeNumber, type Command, type Invocation, type OptionSpec } from './command.js';
+import { MAX_BATCH_ITEMS, MAX_RANDOM_BYTES, type SealerEnrolment } from '../kms-process/api/index.js';
+import { defined, flag, str, UsageError, wholeNumber, type Command, type Invocation, type OptionSpec } from './command.js';
+import { jsonStdin, PAGE_OPTIONS, pageParams } from './sharedOptions.js';
 
 const SEAL_KINDS = /^(passphrase|keychain|tpm|pkcs11:[A-Za-z0-9._ -]{1,64})$/;
 const PCR_LIST = /^(([0-9]|1[0-9]|2[0-3])(,|$))+$/;
@@ -112,13 +113,10 @@ export const STORE_COMMANDS: readonly Command[] = [
     name: 'audit list',
     summary: 'the audit log: who did what to which key, and the outcome (never data)',
     args: [],
-    options: {
-      limit: { type: 'string', value: 'N', help: 'entries per page (1 to 1000, default 100)', range: [1, 1000] },
-      cursor: { type: 'string', value: 'C', help: "where to go on: the previous page's nextCursor" },
-    },
+    options: PAGE_OPTIONS,
     method: 'audit.list',
     unlock: true,
-    params: async (inv) => defined({ limit: int(inv, 'limit', 1, 1000), cursor: str(inv, 'cursor') }),
+    params: async (inv) => pageParams(inv),
   },
   {
     name: 'audit verify',
@@ -150,12 +148,7 @@ export const STORE_COMMANDS: readonly Command[] = [
     method: 'crypto.batch',
     unlock: true,
     params: async (inv) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse((await inv.stdin()).toString('utf8'));
-      } catch {
-        throw new KmsError('INVALID_REQUEST', 'stdin is not JSON: batch reads a JSON array of {"method", "params"} items');
-      }
+      const parsed = await jsonStdin(inv, 'batch reads a JSON array of {"method", "params"} items');
       return { items: Array.isArray(parsed) ? parsed : (parsed as { items?: unknown } | null)?.items };
     },
   },

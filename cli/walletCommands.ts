@@ -1,9 +1,9 @@
 // owkms wallet export|import: Universal Wallet 2020. Export prints the locked EncryptedWallet (only ciphertext leaves
 // the KMS); import reads a locked wallet on stdin (ours, or one @transmute/universal-wallet made). The wallet's
 // password comes from $OWKMS_WALLET_PASSWORD or a prompt, never an argument.
-import { KmsError } from '../kms-process/api/errors.js';
 import { flag, type Command } from './command.js';
 import { readSecret } from './secrets.js';
+import { jsonStdin } from './sharedOptions.js';
 
 const PASSWORD = { env: 'OWKMS_WALLET_PASSWORD', what: 'Wallet password' };
 const PASSWORD_NOTE = 'The wallet\'s password comes from $OWKMS_WALLET_PASSWORD or a prompt, never an argument.';
@@ -29,12 +29,7 @@ export const WALLET_COMMANDS: readonly Command[] = [
     method: 'wallet.import',
     unlock: true,
     params: async (inv) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse((await inv.stdin()).toString('utf8'));
-      } catch {
-        throw new KmsError('INVALID_REQUEST', 'stdin is not a JSON wallet');
-      }
+      const parsed = await jsonStdin(inv, 'wallet import reads a JSON wallet');
       // Accept what `wallet export` printed ({wallet, ...}) as well as a bare wallet.
       const wallet = (parsed as { wallet?: unknown } | null)?.wallet ?? parsed;
       return { wallet, password: await readSecret(PASSWORD), ...(flag(inv, 'exportable') ? { exportable: true } : {}) };

@@ -32,6 +32,8 @@ export interface ChromiumShellOptions {
   keyCacheMs?: number;
   /** Where the desktop settings are kept; absent, defaults that are not saved. */
   settingsFile?: string;
+  /** Serve owkms and the PKCS#11 module on this socket while the shell runs (as the Electron app does). */
+  agentSocket?: string;
 }
 
 /** One message the wallet page received (a reply at the binding, or an event), as the JSON text it was. */
@@ -104,6 +106,7 @@ export class ChromiumShell {
       ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
       ...(o.backoff ? { backoff: o.backoff } : {}),
       ...(o.approvals ? { approvals: o.approvals } : {}),
+      ...(o.agentSocket ? { agent: { storeDir: o.storeDir, socketPath: o.agentSocket } } : {}),
     });
     const shell = new ChromiumShell(browser, walletContext, core, spawner, prompts, shimDir);
     ref.shell = shell;

@@ -29,6 +29,10 @@ export class AutoLock {
     this.options.idleMs = idleMs;
   }
 
+  get isUnlocked(): boolean {
+    return this.unlocked;
+  }
+
   /** The wallet's state as main learns it (after an unlock, a lock, the KMS exiting). */
   setUnlocked(unlocked: boolean): void {
     this.unlocked = unlocked;

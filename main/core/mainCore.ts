@@ -1,12 +1,14 @@
 // The composition root of main's decisions, shared by the Electron shell and the Chromium harness: the KMS
 // supervisor, the broker, the approval queue, the trusted flows and auto-lock, wired to one event sink that tells
 // the renderer the wallet's state.
+import type { AgentServer } from '../../agent/agentServer.js';
+import { startAppAgent } from './appAgent.js';
 import { ApprovalQueue, DEFAULT_APPROVAL_OPTIONS, type ApprovalOptions } from './approvalQueue.js';
 import { AutoLock, type LockReason } from './autoLock.js';
 import { Broker } from './broker.js';
 import { SettingsStore, type DesktopSettings } from './desktopSettings.js';
 import { SettingsFlow } from './settingsFlow.js';
-import type { KmsSpawner } from './kmsSpawner.js';
+import { MAIN_CALLERS, type KmsSpawner } from './kmsSpawner.js';
 import type { PromptHost } from './prompts.js';
 import type { RateLimit } from './rateLimiter.js';
 import { DEFAULT_BACKOFF, KmsSupervisor, type Backoff } from './supervisor.js';
@@ -30,6 +32,8 @@ export interface MainCoreOptions {
   rateLimit?: RateLimit;
   backoff?: Backoff;
   approvals?: ApprovalOptions;
+  /** Serve owkms and the PKCS#11 module on this socket while the app runs (the local key service, issue 16). */
+  agent?: { storeDir: string; socketPath: string };
 }
 
 export interface MainCore {
@@ -39,14 +43,19 @@ export interface MainCore {
   autoLock: AutoLock;
   approvals: ApprovalQueue;
   settings: SettingsStore;
+  /** The local key service, once started (absent when not asked for, or when it could not listen). */
+  agent(): AgentServer | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export function createMainCore(o: MainCoreOptions): MainCore {
-  const supervisor = new KmsSupervisor(o.spawner, o.backoff ?? DEFAULT_BACKOFF);
+  // The agent's clients reach the KMS as cli and pkcs11 over main's channel (the KMS still checks every key's callers).
+  const supervisor = new KmsSupervisor(o.spawner, o.backoff ?? DEFAULT_BACKOFF, o.agent ? [...MAIN_CALLERS, 'cli', 'pkcs11'] : MAIN_CALLERS);
+  let agent: AgentServer | undefined;
   const lock = async (reason: LockReason) => {
     await supervisor.call('kms.lock', {}, 'app');
+    agent?.walletLocked();
     o.notify({ type: 'locked', reason });
   };
   const settings = new SettingsStore(o.settingsFile);
@@ -74,6 +83,7 @@ export function createMainCore(o: MainCoreOptions): MainCore {
     ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
     onOutcome: (method, outcome) => {
       if (method === 'kms.lock' && outcome === 'ok') {
+        agent?.walletLocked();
         autoLock.setUnlocked(false);
         o.notify({ type: 'locked', reason: 'user' });
       }
@@ -82,6 +92,7 @@ export function createMainCore(o: MainCoreOptions): MainCore {
   supervisor.onEvent((e) => {
     // A new KMS process starts locked: whatever was unlocked went with the old one.
     if (e.type === 'exited') {
+      agent?.walletLocked();
       autoLock.setUnlocked(false);
       o.notify({ type: 'locked', reason: 'kms-exited' });
     } else if (e.type === 'ready') void configureKms().catch(() => undefined);
@@ -95,15 +106,34 @@ export function createMainCore(o: MainCoreOptions): MainCore {
     autoLock,
     approvals,
     settings,
+    agent: () => agent,
     start: async () => {
       idleTimer = setInterval(() => void autoLock.tick(o.systemIdleMs?.()).catch(() => undefined), o.idleCheckMs ?? 15_000);
       idleTimer.unref();
       await supervisor.start();
       const s = (await supervisor.call('kms.status', { probe: false }, 'app')) as { state: string };
       autoLock.setUnlocked(s.state === 'unlocked');
+      if (o.agent) {
+        agent = await startAppAgent({
+          supervisor,
+          approvals,
+          ...o.agent,
+          onLockChange: (locked) => {
+            if (locked !== autoLock.isUnlocked) return; // already known
+            autoLock.setUnlocked(!locked);
+            o.notify(locked ? { type: 'locked', reason: 'user' } : { type: 'unlocked' });
+          },
+        }).catch((e: unknown) => {
+          // Another agent (owkms agent) on the socket, or a folder that is not ours: the app works without it.
+          console.warn(`OpenWallet: the local key service is off: ${e instanceof Error ? e.message : 'it could not start'}`);
+          return undefined;
+        });
+      }
     },
-    stop: () => {
+    stop: async () => {
       clearInterval(idleTimer);
+      await agent?.close();
+      agent = undefined;
       return supervisor.stop();
     },
   };

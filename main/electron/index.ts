@@ -4,6 +4,7 @@
 import { app, BrowserWindow, powerMonitor } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultSocketPath, SOCKET_ENV } from '../../agent/socketPath.js';
 import { createMainCore } from '../core/mainCore.js';
 import { WALLET_EVENT_CHANNEL } from '../core/wire.js';
 import { installAppGuards } from './appGuards.js';
@@ -22,15 +23,19 @@ if (!app.requestSingleInstanceLock()) {
   registerAppScheme();
   let walletWindow: BrowserWindow | undefined;
 
+  // The same keystore owkms uses: $OWKMS_STORE, else the app's data folder (DESIGN.md section 9).
+  const storeDir = process.env.OWKMS_STORE ?? join(app.getPath('userData'), 'keystore');
   const prompts = new ElectronPromptHost(preloadDir, () => walletWindow, app.isPackaged, () => core.autoLock.activity());
   const core = createMainCore({
-    // The same keystore owkms uses: $OWKMS_STORE, else the app's data folder (DESIGN.md section 9).
-    spawner: new UtilityKmsSpawner({ entry: join(distRoot, 'kms-process', 'index.js'), storeDir: process.env.OWKMS_STORE ?? join(app.getPath('userData'), 'keystore') }),
+    spawner: new UtilityKmsSpawner({ entry: join(distRoot, 'kms-process', 'index.js'), storeDir }),
     prompts,
     appOrigin: APP_ORIGIN,
     settingsFile: join(app.getPath('userData'), 'desktop-settings.json'),
     notify: (event) => walletWindow?.webContents.send(WALLET_EVENT_CHANNEL, event),
     systemIdleMs: () => powerMonitor.getSystemIdleTime() * 1000,
+    // While the app runs, owkms and the PKCS#11 module use its KMS (guarded keys approved in its prompt);
+    // $OWKMS_NO_AGENT=1 turns that off.
+    ...(process.env.OWKMS_NO_AGENT === '1' ? {} : { agent: { storeDir, socketPath: process.env[SOCKET_ENV] || defaultSocketPath() } }),
   });
   handleWalletCalls(core.broker, () => walletWindow);
 
