@@ -22,6 +22,14 @@ const LAYER_STATE: Record<string, { text: string; good: boolean; warn: boolean }
   off: { text: 'off', good: false, warn: false },
 };
 
+/** What the key-set check (every stored key against the keystore's authenticated index, after unlock) found. */
+const KEY_SET_TEXT: Record<NonNullable<Status['keySet']>, string> = {
+  'not run': 'Every key is checked against the keystore’s authenticated index after unlock.',
+  checking: 'Every key is being checked against the keystore’s authenticated index; open this screen again to see the result.',
+  verified: 'Every key matches the keystore’s authenticated index: none was removed, added or swapped.',
+  tampered: 'A key does not match the keystore’s authenticated index: the keystore file was changed outside OpenWallet.',
+};
+
 /** Where the "Back up" entry of issue 13 (kms.backup / kms.restore through a trusted flow) goes. */
 export function BackupEntry() {
   return (
@@ -91,7 +99,7 @@ export function SecurityScreen() {
                 ) : <span className="muted">shown after unlock</span>}
               </dd>
               <dt>Key set</dt>
-              <dd>{s.keySet ? <Badge good={s.keySet === 'verified'} warn={s.keySet === 'checking' || s.keySet === 'not run'}>{s.keySet}</Badge> : '—'}</dd>
+              <dd>{s.keySet ? <><Badge good={s.keySet === 'verified'} warn={s.keySet === 'checking' || s.keySet === 'not run'}>{s.keySet}</Badge> <span className="hint">{KEY_SET_TEXT[s.keySet]}</span></> : '—'}</dd>
               <dt>App files</dt>
               <dd>{s.integrity ? <><Badge good={s.integrity.state === 'verified'} warn={s.integrity.state === 'unverified' || s.integrity.state === 'unchecked'}>{s.integrity.state}</Badge> <span className="hint">{s.integrity.detail}{s.integrity.checkedAt ? ` (checked ${formatDate(s.integrity.checkedAt)})` : ''}</span></> : '—'}</dd>
             </dl>

@@ -1,9 +1,10 @@
-// Onboarding with hardware sealers, in Chromium. A TPM (swtpm) alone: nothing to type at creation or unlock. A real
-// SoftHSM2 token among the sealers: the token shown available with its label,
+// Onboarding with hardware sealers, in Chromium. A TPM (swtpm) alone, or the OS keychain (gnome-keyring on a private
+// D-Bus) alone: nothing to type at creation or unlock. A real SoftHSM2 token among the sealers: the token shown available with its label,
 // chosen with the passphrase under the `all` policy; the passphrase and then the PIN typed in trusted prompts; the
 // unlock screen names both, and unlocking asks for both. Then the keyboard alone: the side navigation and the tabs
 // (arrow keys) work without a mouse, and focus is always visible on a named control.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSecretService, type SecretServiceSession } from '../services/gnomeKeyring.js';
 import { startSoftHsm, type SoftHsm, type SoftHsmToken } from '../services/softhsm.js';
 import { startSwtpm, type Swtpm } from '../services/swtpm.js';
 import { expectAccessible } from './a11y.js';
@@ -135,6 +136,52 @@ describe('onboarding with the TPM alone', () => {
     await w.go('Security');
     const tpmRow = w.page.getByRole('table', { name: 'Sealers' }).getByRole('row').filter({ hasText: 'TPM' });
     expect(await tpmRow.textContent()).toMatch(/yes.*yes/);
+    await w.lock();
+    await w.page.getByTestId('unlock-how').filter({ hasText: 'nothing to type' }).waitFor();
+    await w.button('Unlock').click();
+    await w.expectState('Unlocked');
+  }, 120_000);
+});
+
+describe('onboarding with the OS keychain alone', () => {
+  const PASSED = ['DBUS_SESSION_BUS_ADDRESS', 'HOME', 'XDG_RUNTIME_DIR'] as const;
+  const saved = Object.fromEntries(PASSED.map((k) => [k, process.env[k]]));
+  let keyring: SecretServiceSession;
+  let h: Harness;
+  let w: WalletPage;
+
+  beforeAll(async () => {
+    keyring = await startSecretService();
+    // The KMS child gets these from main's environment (kmsHost's PASSED_ENV): the private bus, not the machine's.
+    for (const k of PASSED) process.env[k] = keyring.env[k];
+    h = await startHarness();
+    w = new WalletPage(await h.shell.openWallet());
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+    for (const k of PASSED) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+    await keyring?.stop();
+  });
+
+  it('the keychain available; created and unlocked with nothing typed; it is also the rollback guard', async () => {
+    const o = new OnboardingPage(w.page);
+    await w.expectState('No wallet');
+    await o.start('create');
+    expect(await o.sealerText(/^OS keychain/)).not.toMatch(/not available/);
+    await o.sealer(/^Passphrase/).uncheck();
+    await o.sealer(/^OS keychain/).check();
+    expect(await w.page.getByTestId('no-passphrase-note').textContent()).toMatch(/only your login keychain can open this wallet/);
+    await o.create();
+    await w.expectState('Unlocked');
+    await w.button('Skip for now').click();
+    await w.go('Security');
+    const row = w.page.getByRole('table', { name: 'Sealers' }).getByRole('row').filter({ hasText: 'OS keychain' });
+    expect(await row.textContent()).toMatch(/yes.*yes/);
+    expect(await w.page.getByRole('region', { name: 'Keystore and app integrity' }).textContent()).toMatch(/Rollback guard\s*OS keychain/);
+    await h.shot(w.page, 'security-keychain');
     await w.lock();
     await w.page.getByTestId('unlock-how').filter({ hasText: 'nothing to type' }).waitFor();
     await w.button('Unlock').click();
