@@ -89,10 +89,11 @@ async function run(parsed: { command?: Command; rest: string[]; values: OptionVa
   // A running agent for this keystore (a session), else a KMS of this process (one-shot). `serve` always runs its
   // own KMS, which also speaks for the WebKMS clients (caller rest).
   let kms;
+  let pendingDiscard: (() => void) | undefined;
   try {
     kms = isServe
       ? await openOwnKms(storeDir, { callers: ['cli', 'rest'], holder: 'owkms serve', ...(sandbox ? { sandbox } : {}) })
-      : await openKms(storeDir, sandbox);
+      : await openKms(storeDir, { ...(sandbox ? { sandbox } : {}), createStore: command?.name === 'init' });
   } catch (e) {
     printError(e instanceof KmsError ? e : new KmsError('INTERNAL', 'unexpected failure in owkms'), json);
     return EXIT.FAILED;
@@ -138,6 +139,8 @@ async function run(parsed: { command?: Command; rest: string[]; values: OptionVa
     else printResult(shown, json);
     return command.failed?.(result) ? EXIT.FAILED : EXIT.OK;
   } catch (e) {
+    // A refused init leaves no folder behind (the KMS has removed its files; the folders were made here).
+    if (command?.name === 'init') pendingDiscard = kms.discardMadeStore;
     if (e instanceof UsageError) throw e;
     let err = e instanceof KmsError ? e : new KmsError('INTERNAL', 'unexpected failure in owkms');
     if (err.kind === 'NOT_INITIALIZED') err = noKeystore(err, storeDir, values.store !== undefined);
@@ -145,6 +148,7 @@ async function run(parsed: { command?: Command; rest: string[]; values: OptionVa
     return EXIT.FAILED;
   } finally {
     await kms.close();
+    pendingDiscard?.();
   }
 }
 

@@ -33,8 +33,8 @@ export const REMOTE_COMMANDS: readonly Command[] = [
     notes: ['The KMS sandbox reaches a server from the run that adds it on: its endpoint is recorded beside the keystore.'],
     method: 'remotes.add',
     unlock: true,
-    params: async (inv) =>
-      defined({
+    params: async (inv) => ({
+      ...defined({
         name: inv.positionals[0],
         host: str(inv, 'host'),
         port: int(inv, 'port', 1, 65535),
@@ -43,8 +43,9 @@ export const REMOTE_COMMANDS: readonly Command[] = [
         key: pemFile(inv, 'key'),
         maxVersion: str(inv, 'kmip-version'),
         timeoutMs: int(inv, 'timeout-ms', 500, 25_000),
-        check: flag(inv, 'no-check') ? false : undefined,
       }),
+      ...(flag(inv, 'no-check') ? { check: false } : {}),
+    }),
   },
   {
     name: 'remote list',

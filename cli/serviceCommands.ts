@@ -1,7 +1,7 @@
 // owkms commands of the local key service (issue 16): the PKCS#11 module's PIN, and locking or unlocking the wallet
 // an agent holds. `agent`, `pkcs11 module-path` and `serve` run no one-shot command: they are `local` (main.ts).
 import { MAX_SECRET_STRING } from '../kms-process/api/limits.js';
-import type { Command } from './command.js';
+import { UsageError, type Command } from './command.js';
 import { readSecret } from './secrets.js';
 
 const AGENT_NOTE = 'With an agent running for the same keystore ($OWKMS_SOCKET, $OWKMS_SESSION), commands go to it instead of a KMS of their own.';
@@ -68,11 +68,14 @@ export const LOCAL_COMMANDS: readonly Command[] = [
     summary: 'serve WebKMS on https://127.0.0.1 (caller rest) until SIGINT',
     args: [],
     options: {
-      webkms: { type: 'boolean', required: true, help: 'the WebKMS service (the only one there is)' },
-      port: { type: 'string', value: 'N', range: [1, 65535], help: 'the loopback port (default: one the system picks, printed at start)' },
+      webkms: { type: 'boolean', help: 'the WebKMS service (the only one there is; needed)' },
+      port: { type: 'string', value: 'N', range: [0, 65535], help: 'the loopback port (default or 0: one the system picks, printed at start)' },
       controller: { type: 'string', multiple: true, value: 'DID', required: true, help: 'a did:key allowed to create keystores, repeatable' },
     },
     notes: ['Off by default; listens on 127.0.0.1 only; see README "WebKMS" for its security caveats.'],
+    check: (inv) => {
+      if (inv.options.webkms !== true) throw new UsageError('serve needs --webkms (the service to serve)');
+    },
     local: 'serve',
     unlock: true,
     params: async () => ({}),

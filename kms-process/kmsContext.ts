@@ -10,6 +10,7 @@ import { IntegrityGate } from './integrity/integrityGate.js';
 import { KeyCache } from './keystore/keyCache.js';
 import { sqliteError } from './keystore/database.js';
 import { Keystore } from './keystore/keystore.js';
+import { assertPrivateStore } from './keystore/storePermissions.js';
 import { createKeystore } from './keystore/keystoreCreation.js';
 import { MemoryPinFailureStore, type PinFailureStore } from './providers/pkcs11/pinFailureStore.js';
 import { Pkcs11Runtime } from './providers/pkcs11/pkcs11Runtime.js';
@@ -114,6 +115,8 @@ export class KmsContext {
     const retry = this.opened === undefined || (this.opened instanceof KmsError && this.opened.kind === 'BUSY');
     if (retry && Keystore.exists(this.options.storeDir)) this.opened = openOrError(this.options);
     if (this.opened instanceof KmsError) throw this.opened;
+    // A folder without a keystore is checked too: one open to others is refused before anything is made in it.
+    if (!this.opened) assertPrivateStore(this.options.storeDir);
     return this.opened;
   }
 

@@ -23,6 +23,10 @@ export function sqliteError(e: unknown, dir?: string): unknown {
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new KmsError('BUSY', `the keystore is open in ${describeHolder(dir ? readHolder(dir) : undefined)}`, { cause: e });
   }
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM' || code.startsWith('SQLITE_AUTH')) {
+    // Permissions, or a store folder made after this KMS started: its sandbox reaches only what existed then.
+    return new KmsError('UNAVAILABLE', `the keystore file cannot be opened for writing here (${code}): its permissions, or a store folder made after this KMS started (its sandbox does not reach it: restart it)`, { cause: e });
+  }
   if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
     return new KmsError('INVALID_REQUEST', 'an entry with that id exists already', { cause: e });
   }

@@ -21,5 +21,6 @@ export function inheritGuards(parent: KeyPolicy, requested: KeyPolicy): KeyPolic
 /** Absent means every caller but the opt-in ones (callerAdmission.ts): the result admits what both admit. */
 function intersectCallers(a: readonly Caller[] | undefined, b: readonly Caller[] | undefined): Caller[] | undefined {
   if (!a && !b) return undefined;
-  return CALLERS.filter((c) => keyAdmits({ policy: { callers: a } }, c) && keyAdmits({ policy: { callers: b } }, c));
+  // In the order the parent (else the request) named them, so a child reads like the key it came from.
+  return (a ?? b ?? CALLERS).filter((c) => keyAdmits({ policy: { callers: a } }, c) && keyAdmits({ policy: { callers: b } }, c));
 }

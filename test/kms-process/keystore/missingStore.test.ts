@@ -89,17 +89,26 @@ describe('a KMS on a store folder with no keystore', () => {
     }
   });
 
-  it('kms.init creates the folders (owner only) and the keystore; a KMS started before sees it', async () => {
-    const before = await startKms({ dir: store });
+  it('kms.init in a KMS whose parent made no folder is refused, naming why; nothing is made', async () => {
+    const err = await kms.client.call('kms.init', { sealers: [{ kind: 'passphrase', passphrase: PASSPHRASE }] }).catch((e: unknown) => e as { kind: string; message: string });
+    expect(err).toMatchObject({ kind: 'UNAVAILABLE', message: expect.stringMatching(/parent makes the folder/) });
+    expect(existsSync(join(parent, 'typo'))).toBe(false);
+  });
+
+  it('the parent makes the folders (owner only) for kms.init, the KMS the keystore; a KMS started before on that folder sees it', async () => {
+    const fresh = join(parent, 'made', 'keystore');
+    const k = await startKms({ dir: fresh, createStore: true });
+    const before = await startKms({ dir: fresh });
     try {
+      expect(statSync(fresh).mode & 0o777).toBe(0o700);
       expect((await before.client.call('kms.status', { probe: false })).state).toBe('uninitialized');
-      await kms.client.call('kms.init', { sealers: [{ kind: 'passphrase', passphrase: PASSPHRASE }] });
-      expect(readdirSync(store)).toContain('keystore.sqlite');
-      expect(statSync(store).mode & 0o777).toBe(0o700);
-      await kms.stop();
-      // `before` started while there was no keystore; it opens the one made since.
+      await k.client.call('kms.init', { sealers: [{ kind: 'passphrase', passphrase: PASSPHRASE }] });
+      expect(readdirSync(fresh)).toContain('keystore.sqlite');
+      await k.stop();
+      // `before` started while there was no keystore in its folder; it opens the one made since.
       expect((await before.client.call('kms.status', { probe: false })).state).toBe('locked');
     } finally {
+      await k.stop();
       await before.stop();
     }
   });
