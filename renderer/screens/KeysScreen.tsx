@@ -17,8 +17,10 @@ export function KeysScreen({ onError }: { onError: (message: string) => void }) 
 
   const load = useCallback(async () => {
     const r = await unwrap(wallet.keys.list({}));
-    setKeys(r.keys);
-    setSelected((s) => (s && r.keys.some((k) => k.id === s) ? s : (r.keys.find((k) => k.purposes.includes('sign'))?.id ?? '')));
+    // keys.list pages go in key-id order (random ids); people expect their keys oldest first.
+    const list = [...r.keys].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    setKeys(list);
+    setSelected((s) => (s && list.some((k) => k.id === s) ? s : (list.find((k) => k.purposes.includes('sign'))?.id ?? '')));
   }, [wallet]);
 
   useEffect(() => {

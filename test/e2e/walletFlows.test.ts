@@ -84,6 +84,16 @@ describe('wallet flows in Chromium', () => {
     await h.shot(w.page, '07-approval-denied');
   });
 
+  it('lists keys oldest first, though keys.list pages go in (random) key-id order', async () => {
+    for (const label of ['Third', 'Fourth', 'Fifth']) await w.generate(label, 'ed25519');
+    const list = (await pageCall(w.page, 'keys', 'list', {})).result as { keys: Array<{ label: string; createdAt: string }> };
+    expect(list.keys.length).toBeGreaterThanOrEqual(5); // 1 in 120 that id order happens to be creation order
+    const oldestFirst = [...list.keys].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt)).map((k) => k.label);
+    const shown = await w.page.locator('[aria-labelledby="keys-title"] tbody tr td:first-child').allTextContents();
+    expect(shown).toEqual(oldestFirst);
+    expect(shown.slice(0, 2)).toEqual(['Daily', 'Vault']);
+  });
+
   it('shows binary data to approve by its SHA-256', async () => {
     const keys = ((await pageCall(w.page, 'keys', 'list', {})).result as { keys: Array<{ id: string; label: string }> }).keys;
     const vault = keys.find((k) => k.label === 'Vault')!;
