@@ -9,13 +9,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { KmsHost } from '../kms-process/client/kmsHost.js';
 import { ChromiumShell, SHELL_ORIGIN } from '../main/chromium/chromiumShell.js';
 import { removeDir, tempDir } from '../test/helpers/kms.js';
 import { describeMachine } from './machine.js';
+import type { AppPath } from './results.js';
 import { percentile } from './timing.js';
 
-const N = Number(process.argv[2] ?? 2000);
 const WARMUP = 200;
 const DATA = Buffer.from('a message of a typical size to sign, about sixty-four bytes long').toString('base64url');
 const PASS = 'bench passphrase';
@@ -41,7 +42,9 @@ async function timeSeq(n: number, once: () => Promise<unknown>): Promise<number[
   return us;
 }
 
-async function main(): Promise<void> {
+/** Every path, `n` sequential signs each (interleaved in rounds); `npm run bench` calls this too. */
+export async function measureAppPath(n: number): Promise<AppPath> {
+  const N = n;
   const rows: Row[] = [];
   const directDir = tempDir('owkms-bench-direct-');
   const shellDir = tempDir('owkms-bench-shell-');
@@ -83,6 +86,12 @@ async function main(): Promise<void> {
     removeDir(directDir);
     removeDir(shellDir);
   }
+  return { n: N, rows };
+}
+
+async function main(): Promise<void> {
+  const N = Number(process.argv[2] ?? 2000);
+  const { rows } = await measureAppPath(N);
   const byPath = Object.fromEntries(rows.map((r) => [r.path, r]));
   const added = {
     broker_over_direct_p50_us: byPath.broker!.p50_us - byPath.direct!.p50_us,
@@ -98,4 +107,4 @@ async function main(): Promise<void> {
   writeFileSync(join('bench', 'broker-results.json'), JSON.stringify({ date: new Date().toISOString(), machine: describeMachine(), n: N, rows, added }, null, 2) + '\n');
 }
 
-await main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -22,6 +22,7 @@ export function startKms(storeDir: string, o: KmsStartOptions = {}): Promise<Kms
     transport: o.transport ?? 'ipc',
     callers: ['test'],
     holder: 'bench',
+    createStore: true, // the sandboxed KMS reaches only a store folder that exists when it starts
     keyCacheMs: o.keyCacheMs ?? 600_000,
     stderr: 'inherit',
     ...(o.nodeFlags ? { nodeFlags: o.nodeFlags } : {}),

@@ -45,7 +45,7 @@ interface Prepared {
 
 /** What the rounds gather for one operation. */
 class Samples {
-  readonly rate = { raw: [] as number[], pipelined: [] as number[], batched: [] as number[], softhsm: [] as number[], token: [] as number[] };
+  readonly rate = { raw: [] as number[], pipelined: [] as number[], stdioPipelined: [] as number[], batched: [] as number[], softhsm: [] as number[], token: [] as number[] };
   readonly cpu = { raw: new CpuTally(), pipelined: new CpuTally(), batched: new CpuTally() };
   readonly seq: number[] = [];
   readonly stdioSeq: number[] = [];
@@ -98,6 +98,7 @@ async function round(p: Prepared, m: Samples, pid: number, st: BenchSettings): P
   m.add(m.rate.raw, await m.cpu.raw.measure(undefined, () => p.raw.run(t)));
   m.add(m.rate.pipelined, await m.cpu.pipelined.measure(pid, () => p.ipc.pipelined(t, st.inflight)));
   m.add(m.rate.batched, await m.cpu.batched.measure(pid, () => p.ipc.batched(t, st.batchItems)));
+  m.add(m.rate.stdioPipelined, await p.stdio.pipelined(t, st.inflight));
   if (p.softhsm) m.add(m.rate.softhsm, p.softhsm.run(t));
   if (p.token) m.add(m.rate.token, await p.token.pipelined(t, st.inflight));
   // The two transports alternate every few calls, so that both see the same moments of the machine.
@@ -119,6 +120,7 @@ function summarize(p: Prepared, m: Samples): { result: OpResult; cpu: CpuPerOp }
       kms_seq_p99_us: percentile(m.seq, 99),
       kms_stdio_seq_p50_us: percentile(m.stdioSeq, 50),
       kms_pipelined_ops_s: median(m.rate.pipelined),
+      kms_stdio_pipelined_ops_s: median(m.rate.stdioPipelined),
       kms_batch_ops_s: median(m.rate.batched),
       softhsm_ops_s: p.softhsm ? median(m.rate.softhsm) : null,
       kms_pkcs11_ops_s: p.token ? median(m.rate.token) : null,

@@ -54,11 +54,17 @@ async function main(): Promise<void> {
       await host.stop(); // SIGTERM: the KMS exits cleanly and V8 writes the profile
     }
     process.stdout.write(`${c.op} ${values.mode}: ${Math.round(rate)} ops/s\n`);
+    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the KMS's main thread, the others its crypto workers.
     const files = (await readdir(profDir)).filter((f) => f.endsWith('.cpuprofile')).sort();
-    const latest = files.at(-1);
-    if (!latest) throw new Error(`no .cpuprofile in ${profDir}`);
-    const summary = summarizeProfile(join(profDir, latest), packageRoot());
-    process.stdout.write(`${formatProfile(`KMS child ${join(profDir, latest)}`, summary, Number(values.top))}\n`);
+    const thread = (f: string) => Number(f.split('.')[4]);
+    const main = files.filter((f) => thread(f) === 0).at(-1);
+    if (!main) throw new Error(`no main-thread .cpuprofile in ${profDir}`);
+    const summary = summarizeProfile(join(profDir, main), packageRoot());
+    process.stdout.write(`${formatProfile(`KMS main thread ${join(profDir, main)}`, summary, Number(values.top))}\n`);
+    for (const f of files.filter((x) => thread(x) !== 0)) {
+      const w = summarizeProfile(join(profDir, f), packageRoot());
+      process.stdout.write(`${formatProfile(`KMS crypto worker ${join(profDir, f)}`, w, Math.min(8, Number(values.top)))}\n`);
+    }
   } finally {
     await hsm?.cleanup();
     await rm(work, { recursive: true, force: true });

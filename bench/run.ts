@@ -1,5 +1,7 @@
-// `npm run bench [-- --quick] [-- --out FILE]`: the isolated KMS against in-process crypto and SoftHSM2, and the
-// keystore at scale (issue 6). Prints a table and the targets as PASS/FAIL lines; writes results.json.
+// `npm run bench [-- --quick] [-- --out FILE]`: the isolated KMS against in-process crypto and SoftHSM2, the
+// keystore at scale, and the app path through the broker (issues 6 and 17). Prints the tables and every target as a
+// PASS/FAIL line beside its baseline from the same run; writes results.json.
+import { loadavg } from 'node:os';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,6 +11,7 @@ import { startSoftHsm } from '../test/services/softhsm.js';
 import { defaultResultsPath } from './benchPaths.js';
 import { initKms, startKms } from './kmsOps.js';
 import { forkRoundTripP50 } from './forkBaseline.js';
+import { measureAppPath } from './brokerLatency.js';
 import { describeMachine } from './machine.js';
 import { OP_CASES } from './opCases.js';
 import { measureOps } from './opsBench.js';
@@ -41,6 +44,7 @@ function tidyOp(o: OpResult): OpResult {
     kms_seq_p99_us: tidy(o.kms_seq_p99_us),
     kms_stdio_seq_p50_us: tidy(o.kms_stdio_seq_p50_us),
     kms_pipelined_ops_s: tidy(o.kms_pipelined_ops_s),
+    kms_stdio_pipelined_ops_s: tidy(o.kms_stdio_pipelined_ops_s),
     kms_batch_ops_s: tidy(o.kms_batch_ops_s),
     softhsm_ops_s: t(o.softhsm_ops_s),
     kms_pkcs11_ops_s: t(o.kms_pkcs11_ops_s),
@@ -58,7 +62,8 @@ async function main(): Promise<void> {
   const settings = settingsFor(values.quick === true);
   const outPath = values.out ? resolve(values.out) : defaultResultsPath();
   const machine = describeMachine();
-  log(`OpenWallet KMS benchmark${settings.quick ? ' (--quick)' : ''} on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
+  const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+  log(`OpenWallet KMS benchmark${settings.quick ? ' (--quick)' : ''} on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load average ${load()}`);
 
   const work = await mkdtemp(join(tmpdir(), 'owkms-bench-'));
   const hsm = await startSoftHsm(['bench']); // sets SOFTHSM2_CONF, which KmsHost passes to the KMS children
@@ -81,15 +86,26 @@ async function main(): Promise<void> {
     progress(`keystore at scale (${settings.scaleKeys.join(', ')} keys, ${settings.scaleRuns} fresh KMS children each):`);
     const scale = await measureScale(work, settings.scaleKeys, settings.scaleRuns, progress);
 
-    progress('baseline: bare fork round trip');
+    progress('baseline: bare round trip over the fd 3 transport');
     const baseline = await forkRoundTripP50(settings.quick ? 2000 : 10000);
+    progress(`app path: renderer -> broker -> KMS in the Chromium harness (${settings.appPathCalls} signs per path)`);
+    const appPath = await measureAppPath(settings.appPathCalls);
     const results: BenchResults = {
       machine,
       ops: ops.results.map(tidyOp),
-      scale: scale.rows.map((r) => ({ keys: r.keys, unlock_ms: tidy(r.unlock_ms), first_sign_ms: tidy(r.first_sign_ms) })),
+      scale: scale.rows.map((r) => ({ keys: r.keys, unlock_ms: tidy(r.unlock_ms), first_sign_ms: tidy(r.first_sign_ms), list_page_ms: tidy(r.list_page_ms), first_list_page_ms: tidy(r.first_list_page_ms) })),
       start_ms: tidy(median(scale.startMs)),
       rss_mb: tidy(scale.rssMb),
       baseline_fork_rtt_p50_us: tidy(baseline),
+      cpu: ops.cpu.map((c) => ({
+        op: c.op,
+        raw_us: tidy(c.raw),
+        pipelined_outside_us: tidy(c.pipelined.kms - c.raw),
+        batch_outside_us: tidy(c.batch.kms - c.raw),
+      })),
+      app_path: appPath,
+      load_average: load(),
+      date: new Date().toISOString(),
     };
     await writeFile(outPath, `${JSON.stringify(results, null, 2)}\n`);
     log('');
@@ -99,7 +115,7 @@ async function main(): Promise<void> {
     log('');
     log(formatTargets(evaluateTargets(results)));
     log('');
-    log(`wrote ${outPath} in ${((performance.now() - began) / 1000).toFixed(0)} s`);
+    log(`wrote ${outPath} in ${((performance.now() - began) / 1000).toFixed(0)} s; load average at the end ${load()}`);
   } finally {
     softhsm?.close();
     await Promise.all(hosts.map((h) => h.stop()));

@@ -18,11 +18,13 @@ export interface BenchSettings {
   scaleKeys: readonly number[];
   /** Fresh KMS children per keystore size (unlock and first sign are medians over them). */
   scaleRuns: number;
+  /** Sequential signs per path of the app path (renderer -> broker -> KMS). */
+  appPathCalls: number;
 }
 
 export function settingsFor(quick: boolean): BenchSettings {
-  const common = { inflight: 64, batchItems: 256, scaleKeys: [10, 10_000, 100_000], scaleRuns: 3 } as const;
+  const common = { inflight: 64, batchItems: 256, scaleKeys: [10, 1_000_000], scaleRuns: 3 } as const;
   return quick
-    ? { quick, rounds: 4, throughputMs: 120, warmupMs: 200, childWarmupMs: 600, seqSamples: 250, seqMs: 120, ...common }
-    : { quick, rounds: 10, throughputMs: 400, warmupMs: 400, childWarmupMs: 2000, seqSamples: 1000, seqMs: 400, ...common };
+    ? { quick, rounds: 4, throughputMs: 120, warmupMs: 200, childWarmupMs: 600, seqSamples: 250, seqMs: 120, appPathCalls: 400, ...common }
+    : { quick, rounds: 10, throughputMs: 400, warmupMs: 400, childWarmupMs: 2000, seqSamples: 1000, seqMs: 400, appPathCalls: 2000, ...common };
 }

@@ -68,6 +68,7 @@ export class Dispatcher {
     let call: Call | undefined;
     let validParams: unknown; // the audit names a key only from params that passed the schema
     this.ctx.inflight++;
+    this.ctx.keySetCheck.noteActivity(); // the background key-set check waits for a quiet moment
     try {
       const caller = (req.caller ?? defaultCaller) as Caller;
       if (!(CALLERS as readonly string[]).includes(caller) || !allowedCallers.includes(caller)) {
@@ -97,6 +98,7 @@ export class Dispatcher {
       return errorResponse(req.id, err);
     } finally {
       this.ctx.inflight--;
+      this.ctx.keySetCheck.noteActivity();
     }
   }
 

@@ -22,6 +22,7 @@ import { PassphraseSealer } from './sealing/passphraseSealer.js';
 import type { Sealer } from './sealing/sealer.js';
 import { KeySetCheck } from './services/keySetCheck.js';
 import { TpmSealer } from './sealing/tpmSealer.js';
+import { CryptoPool } from './workers/cryptoPool.js';
 
 export { KMS_VERSION } from './api/version.js';
 
@@ -42,6 +43,8 @@ export class KmsContext {
   readonly registryReady: Promise<AlgorithmRegistry>;
   private loadedRegistry: AlgorithmRegistry | undefined;
   readonly cache: KeyCache;
+  /** Crypto workers (started at the first operation that queues behind another; issue 17). */
+  readonly pool: CryptoPool;
   readonly software: SoftwareProvider;
   readonly pkcs11: Pkcs11Runtime;
   /** KMIP servers' clients (issue 15), made on first use from the keystore's remotes. */
@@ -64,7 +67,9 @@ export class KmsContext {
     // A store that does not exist is not created here: only kms.init creates one (issue 9).
     this.opened = Keystore.exists(options.storeDir) ? openOrError(options) : undefined;
     this.registryReady = import('./algorithms/all.js').then((m) => (this.loadedRegistry = m.createAlgorithmRegistry()));
-    this.software = new SoftwareProvider(() => this.registry, () => this.keystore, this.cache, () => this.inflight > 1);
+    this.pool = new CryptoPool({ idleMs: options.keyCacheMs });
+    this.cache.onEvict((id) => this.pool.forget(id));
+    this.software = new SoftwareProvider(() => this.registry, () => this.keystore, this.cache, () => this.inflight > 1, this.pool);
     this.audit = new AuditBatcher((records) => {
       if (!(this.opened instanceof Keystore)) return;
       try {
@@ -170,6 +175,7 @@ export class KmsContext {
     this.keySetCheck.stop();
     this.audit.flushAll();
     this.cache.clear();
+    this.pool.clear(); // every key each worker holds is zeroized (the evictions above said so key by key too)
     this.kmip.closeAll();
     if (this.opened instanceof Keystore) this.opened.lock();
     // Token logins end with the lock too: keys and sealers on tokens need the PIN again.
@@ -182,6 +188,7 @@ export class KmsContext {
     void this.pkcs11.close();
     this.audit.flushAll();
     this.cache.dispose();
+    void this.pool.close();
     if (this.opened instanceof Keystore) this.opened.close();
   }
 }

@@ -1,4 +1,4 @@
-// The key list every screen shares: all pages of keys.list, reloaded after a change.
+// The key list every screen shares: all pages of keys.list, oldest first, reloaded after a change.
 import { useCallback, useEffect, useState } from 'react';
 import type { KeyInfo } from '../kms-process/api/common.js';
 import { toErrorInfo, unwrap, walletApi } from './walletClient.js';
@@ -16,7 +16,8 @@ export function useKeys() {
         all.push(...page.keys);
         cursor = page.nextCursor;
       } while (cursor);
-      setKeys(all);
+      // keys.list pages go in key-id order (random ids); people expect their keys oldest first.
+      setKeys(all.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0)));
       setError(undefined);
     } catch (e) {
       setError(toErrorInfo(e));

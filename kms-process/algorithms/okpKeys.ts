@@ -142,7 +142,9 @@ export function okpKeys(c: OkpCurve) {
     }
   }
 
-  const publicJwk = (raw: Uint8Array): Jwk => ({ kty: 'OKP', crv: c.crv, x: b64u(c.checkPublic(raw)) });
+  // KeyInfo of a stored key (its only caller): the point was checked when the key entered the keystore and the row
+  // is MACed, so the JWK is the 32 bytes encoded, without decompressing the point again (issue 17: keys.list pages).
+  const publicJwk = (raw: Uint8Array): Jwk => ({ kty: 'OKP', crv: c.crv, x: b64u(requireLength(raw, 32, what('public key'))) });
 
   function generate(): KeyMaterial {
     const { privateKey: key } = c.id === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('x25519');

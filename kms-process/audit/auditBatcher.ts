@@ -59,7 +59,7 @@ export class AuditBatcher {
     if (this.pending.length === 0) return;
     const records = this.pending;
     this.pending = [];
-    this.sink(records);
+    this.sink(mergeRuns(records));
   }
 
   /** Also close the counting window (audit reads, lock, shutdown, or the window's end). */
@@ -72,4 +72,20 @@ export class AuditBatcher {
     this.groups.clear();
     this.sink(records);
   }
+}
+
+/** Consecutive records that differ in nothing but their place become one record with their count. */
+export function mergeRuns(records: readonly AuditRecord[]): AuditRecord[] {
+  const out: AuditRecord[] = [];
+  let last: (AuditRecord & { count: number }) | undefined;
+  for (const r of records) {
+    const n = r.count ?? 1;
+    if (last && last.caller === r.caller && last.method === r.method && last.keyId === r.keyId && last.outcome === r.outcome) {
+      last.count += n;
+      continue;
+    }
+    last = { caller: r.caller, method: r.method, keyId: r.keyId, outcome: r.outcome, count: n };
+    out.push(last);
+  }
+  return out;
 }

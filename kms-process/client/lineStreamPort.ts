@@ -28,8 +28,11 @@ export function lineSplitter(onLine: (line: string) => void, maxBytes: number = 
       if (nl === -1) return;
       if (skipping) onLine(MESSAGE_TOO_LARGE);
       else {
-        const line = Buffer.concat(parts, size).toString('utf8').replace(/\r$/, '');
-        if (line.trim().length > 0) onLine(line);
+        // One pass over the bytes (a coalesced line can be a few hundred kilobytes): the decode; the CR and
+        // blank-line checks look at the ends only (/\S/ stops at the first character of any real message).
+        const text = (parts.length === 1 ? parts[0]! : Buffer.concat(parts, size)).toString('utf8');
+        const line = text.endsWith('\r') ? text.slice(0, -1) : text;
+        if (/\S/.test(line)) onLine(line);
       }
       parts = [];
       size = 0;

@@ -1,5 +1,7 @@
 // Decrypted keys kept for a short, configurable idle time, then zeroized; `clear` (kms.lock) zeroizes everything.
 // Prepared handles (node:crypto KeyObjects) hold OpenSSL's own copy, which is freed by GC and cannot be wiped here.
+// Crypto workers (workers/cryptoPool.ts) hold copies made from these entries: `onEvict` tells them to zeroize theirs
+// whenever an entry goes, whatever the reason (idle expiry, delete, rotation, lock).
 
 interface Entry {
   secret: Buffer;
@@ -11,6 +13,7 @@ export class KeyCache {
   private readonly entries = new Map<string, Entry>();
   private timer: NodeJS.Timeout;
   private idle: number;
+  private readonly evictListeners: Array<(id: string) => void> = [];
 
   constructor(idleMs: number) {
     this.idle = idleMs;
@@ -42,6 +45,15 @@ export class KeyCache {
     return e.handle as T;
   }
 
+  /** The secret bytes of a cached key (for a copy to a crypto worker); undefined when not cached. */
+  secretOf(id: string): Buffer | undefined {
+    return this.entries.get(id)?.secret;
+  }
+
+  onEvict(listener: (id: string) => void): void {
+    this.evictListeners.push(listener);
+  }
+
   /** Takes ownership of `secret` (zeroized on eviction). */
   put(id: string, secret: Buffer, handle: unknown): void {
     this.evict(id);
@@ -59,6 +71,7 @@ export class KeyCache {
     if (!e) return;
     e.secret.fill(0);
     this.entries.delete(id);
+    for (const l of this.evictListeners) l(id);
   }
 
   sweep(now = Date.now()): void {

@@ -138,8 +138,32 @@ export class KeySet {
   /** Check that the rows in `id`'s leaf are exactly the authenticated ones (before reading or changing a key). */
   verifyKey(id: string): void {
     const leaf = leafOf(id);
-    if (this.leavesVerified.has(leaf) || this.dirty.has(leaf)) return;
     if (leaf.length !== LEAF_DEPTH) return; // no stored id is this short; the lookup finds nothing
+    this.verifyLeaf(leaf);
+  }
+
+  /**
+   * A keys.list page in id order covers the ids in (after, last] (to the end when `last` is undefined): check every
+   * leaf the tree has in that range, so a key whose whole leaf was deleted is found on the page that would hold it,
+   * not only by the background check. The leaves of the page's own rows are checked already; the rest cost a walk
+   * over cached node digests.
+   */
+  verifyRange(after: string, last: string | undefined): void {
+    const hi = last ?? END;
+    const walk = (prefix: string): void => {
+      for (const c of ID_ALPHABET) {
+        const p = prefix + c;
+        if (p + END <= after || p > hi) continue; // no id in (after, hi] starts with p
+        if (this.expected(p) === null) continue;
+        if (p.length === LEAF_DEPTH) this.verifyLeaf(p);
+        else walk(p);
+      }
+    };
+    walk('');
+  }
+
+  private verifyLeaf(leaf: string): void {
+    if (this.leavesVerified.has(leaf) || this.dirty.has(leaf)) return;
     const want = this.expected(leaf);
     if (!sameDigest(this.leavesFromRows(leaf).get(leaf) ?? null, want)) throw this.found(`leaf '${leaf}'`);
     this.leavesVerified.add(leaf);

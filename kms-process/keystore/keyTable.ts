@@ -97,6 +97,7 @@ export class KeyTable {
     get: this.db.prepare(`SELECT ${COLUMNS} FROM keys WHERE id = ?`),
     scan: this.db.prepare('SELECT 1 FROM keys NOT INDEXED WHERE id = ?').pluck(),
     page: this.db.prepare(`SELECT ${COLUMNS} FROM keys WHERE rowid > ? ORDER BY rowid LIMIT ?`),
+    pageById: this.db.prepare(`SELECT ${COLUMNS} FROM keys WHERE id > ? ORDER BY id LIMIT ?`),
     delete: this.db.prepare('DELETE FROM keys WHERE id = ?'),
     count: this.db.prepare('SELECT count(*) AS n FROM keys'),
     };
@@ -202,6 +203,22 @@ export class KeyTable {
     const rows = this.stmts.page.all(after, limit) as Row[];
     for (const r of rows) this.keySet.verifyKey(r.id);
     return { records: rows.map((r) => this.toRecord(this.verified(r))), last: rows.length === limit ? rows.at(-1)!.rowid : undefined };
+  }
+
+  /**
+   * One page in key-id order (keys.list; issue 17); the cursor is the page's last id. Ids are random, so a page in
+   * insertion order touches a different branch of the key-set tree for nearly every key (at a million keys, about
+   * 160 node checks for 100 keys); consecutive ids share their branch, so a page costs a few node checks whatever
+   * the size of the keystore. Every key is still checked against the tree before it is returned, and so is every
+   * leaf in the page's id range (a deleted key is TAMPERED on the page that would hold it).
+   */
+  pageById(after: string, limit: number): { records: KeyRecord[]; last?: string } {
+    this.keySet.assertWhole();
+    const rows = this.stmts.pageById.all(after, limit) as Row[];
+    for (const r of rows) this.keySet.verifyKey(r.id);
+    const last = rows.length === limit ? rows.at(-1)!.id : undefined;
+    this.keySet.verifyRange(after, last); // a key missing from the page is missing from the tree too
+    return { records: rows.map((r) => this.toRecord(this.verified(r))), last };
   }
 
   delete(id: string): void {

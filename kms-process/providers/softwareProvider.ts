@@ -7,9 +7,24 @@ import { KmsError } from '../api/errors.js';
 import type { KeyCache } from '../keystore/keyCache.js';
 import type { Keystore } from '../keystore/keystore.js';
 import type { KeyProvider, StoredKeyRef } from './provider.js';
+import type { CryptoPool } from '../workers/cryptoPool.js';
+import type { PoolInput, PoolOp } from '../workers/poolProtocol.js';
 
 /** Public handles carry no secret; a bounded map is enough. */
 const PUBLIC_CACHE_MAX = 4096;
+
+/** A fresh, exactly sized copy: what goes to a worker must not drag Buffer's shared pool slab along (structured clone copies a view's whole ArrayBuffer). */
+function own(b: Uint8Array): Uint8Array {
+  const c = new Uint8Array(b.length);
+  c.set(b);
+  return c;
+}
+
+function ownInput<T extends object>(input: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) if (v !== undefined) out[k] = v instanceof Uint8Array ? own(v) : v;
+  return out as T;
+}
 
 export class SoftwareProvider implements KeyProvider {
   readonly kind = 'software' as const;
@@ -21,7 +36,34 @@ export class SoftwareProvider implements KeyProvider {
     private readonly cache: KeyCache,
     /** Whether other requests are in flight (the dispatcher's count). */
     private readonly busy: () => boolean = () => false,
+    /** Crypto workers for CPU-bound operations while requests queue up (absent: everything on this thread). */
+    private readonly pool?: CryptoPool,
   ) {}
+
+  /**
+   * Whether this operation goes to a crypto worker: only while other requests are in flight (a single call is
+   * faster here than after any hop), and only when keys are cached at all (a worker holds a key as long as the
+   * main cache does; with no cache there is nothing it could keep).
+   */
+  private offload(): boolean {
+    return this.pool !== undefined && this.cache.idleMs > 0 && this.busy();
+  }
+
+  private cacheIdOf(key: StoredKeyRef, version?: number): string {
+    return version === undefined || version === key.version ? key.id : `${key.id}#${version}`;
+  }
+
+  /** The operation on a worker holding the key; the key is loaded (and checked) here first, as for a local call. */
+  private pooled(op: PoolOp, key: StoredKeyRef, spec: AlgorithmSpec, input: PoolInput): Promise<unknown> {
+    this.priv(key, spec);
+    const cacheId = this.cacheIdOf(key);
+    const secret = () => {
+      const s = this.cache.secretOf(cacheId);
+      if (!s) throw new KmsError('INTERNAL', 'the key left the cache before it reached a worker');
+      return own(s);
+    };
+    return this.pool!.run({ op, algorithm: spec.id, cacheId, input: ownInput(input), publicRaw: key.publicRaw ? own(key.publicRaw) : undefined }, secret);
+  }
 
   supports(algorithm: AlgorithmId, op: Operation | 'generate'): boolean {
     if (!this.registry().has(algorithm)) return false;
@@ -34,7 +76,7 @@ export class SoftwareProvider implements KeyProvider {
 
   private priv(key: StoredKeyRef, spec: AlgorithmSpec, version?: number): unknown {
     // Earlier versions of a rotated key are cached under their own name; the current one under the key id.
-    const cacheId = version === undefined || version === key.version ? key.id : `${key.id}#${version}`;
+    const cacheId = this.cacheIdOf(key, version);
     const cached = this.cache.get(cacheId);
     if (cached !== undefined) return cached;
     const keys = this.keystore().keys;
@@ -82,9 +124,15 @@ export class SoftwareProvider implements KeyProvider {
 
   async sign(key: StoredKeyRef, input: SignInput): Promise<Uint8Array> {
     const spec = this.spec(key, 'sign');
-    // One request at a time: sign right here (the thread-pool hop would only add latency). Several in flight: sign
-    // on the pool, so the main thread keeps parsing and answering while the other core signs.
-    if (spec.signAsync && this.busy()) return spec.signAsync(this.priv(key, spec), input);
+    // One request at a time: sign right here (a hop to another thread would only add latency). Several in flight:
+    // sign on the crypto workers, so the main thread keeps parsing and answering while both cores sign.
+    if (this.offload()) {
+      // node:crypto's algorithms sign on libuv's threads, from the native key the handle already holds (no copy
+      // of the secret, and measured cheaper per call than a worker message); the others (JavaScript curves) on
+      // the crypto workers, which hold their own copy of the key.
+      if (spec.signAsync) return spec.signAsync(this.priv(key, spec), input);
+      return (await this.pooled('sign', key, spec, input)) as Uint8Array;
+    }
     return spec.sign!(this.priv(key, spec), input);
   }
 

@@ -11,6 +11,13 @@ const SLICE_MS = 2;
 /** Wait after unlock, and between slices while requests are being served. */
 const START_DELAY_MS = 200;
 const BUSY_RETRY_MS = 10;
+/**
+ * A slice starts after this long without a request (issue 17): a caller going through keys.list pages or signing
+ * now and then otherwise finds a slice running (at a million keys one prefix takes a few milliseconds). A steady
+ * stream of requests still gets one slice every MAX_DEFER_MS (2 ms of every 50), so the check always ends.
+ */
+const QUIET_MS = 50;
+const MAX_DEFER_MS = 50;
 
 export type KeySetCheckState = 'not run' | 'checking' | 'verified' | 'tampered';
 
@@ -18,6 +25,12 @@ export class KeySetCheck {
   private run = 0;
   private current: KeySetCheckState = 'not run';
   private finished: Promise<void> = Promise.resolve();
+  private lastActivity = 0;
+
+  /** The dispatcher saw a request start or end. */
+  noteActivity(): void {
+    this.lastActivity = performance.now();
+  }
 
   get state(): KeySetCheckState {
     return this.current;
@@ -33,12 +46,16 @@ export class KeySetCheck {
     const run = ++this.run;
     const prefixes = [...KeySet.prefixes()];
     let i = 0;
+    let lastSlice = performance.now();
     this.current = 'checking';
     this.finished = new Promise<void>((resolve) => {
       const step = () => {
         if (run !== this.run) return resolve(); // stopped (lock) or restarted (a new unlock)
-        if (busy()) return void setTimeout(step, BUSY_RETRY_MS).unref();
+        const now = performance.now();
+        const quiet = now - this.lastActivity >= QUIET_MS || now - lastSlice >= MAX_DEFER_MS;
+        if (busy() || !quiet) return void setTimeout(step, BUSY_RETRY_MS).unref();
         const t0 = performance.now();
+        lastSlice = t0;
         try {
           while (i < prefixes.length && performance.now() - t0 < SLICE_MS) ks.checkKeySetPrefix(prefixes[i++]!);
         } catch (e) {

@@ -139,12 +139,13 @@ export function keysHandlers(ctx: KmsContext): HandlerTable {
     },
 
     'keys.list': async (p, call) => {
-      const after = p.cursor === undefined ? 0 : Number(p.cursor);
-      if (!Number.isSafeInteger(after) || after < 0) throw new KmsError('INVALID_REQUEST', 'malformed cursor', { data: { path: 'cursor' } });
-      const { records, last } = ctx.keystore.keys.page(after, p.limit ?? 100);
+      // The cursor is the last key id of the previous page (pages go in key-id order: keyTable.pageById).
+      const after = p.cursor ?? '';
+      if (!/^[A-Za-z0-9_-]{0,64}$/.test(after)) throw new KmsError('INVALID_REQUEST', 'malformed cursor', { data: { path: 'cursor' } });
+      const { records, last } = ctx.keystore.keys.pageById(after, p.limit ?? 100);
       // Opt-in callers (the PKCS#11 module) see only the keys that name them; a page may then hold fewer keys.
       const visible = records.filter((r) => keyVisibleTo(r, call.caller));
-      return { keys: visible.map((r) => keyInfo(ctx.registry, r)), ...(last !== undefined ? { nextCursor: String(last) } : {}) };
+      return { keys: visible.map((r) => keyInfo(ctx.registry, r)), ...(last !== undefined ? { nextCursor: last } : {}) };
     },
 
     'keys.get': async (p, call) => {

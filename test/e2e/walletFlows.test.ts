@@ -53,6 +53,21 @@ describe('wallet flows in Chromium', () => {
     await h.shot(w.page, 'sign-denied');
   });
 
+  it('lists keys oldest first, though keys.list pages go in (random) key-id order', async () => {
+    await w.go('Keys');
+    const k = new KeysPage(w.page);
+    for (const label of ['Third', 'Fourth', 'Fifth']) {
+      await k.generate(label, 'ed25519');
+      await k.waitForKey(label);
+    }
+    const list = (await pageCall(w.page, 'keys', 'list', {})).result as { keys: Array<{ label: string; createdAt: string }> };
+    expect(list.keys.length).toBeGreaterThanOrEqual(5); // 1 in 120 that id order happens to be creation order
+    const oldestFirst = [...list.keys].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt)).map((x) => x.label);
+    const shown = await w.page.getByRole('table', { name: 'Keys' }).locator('tbody tr td:first-child').allTextContents();
+    expect(shown).toEqual(oldestFirst);
+    expect(shown.slice(0, 2)).toEqual(['Daily', 'Vault']);
+  });
+
   it('binary data to approve is shown by its SHA-256', async () => {
     const vault = (await keys()).find((k) => k.label === 'Vault')!;
     const data = Buffer.from([0, 1, 2, 0xff, 0xfe]);

@@ -72,10 +72,12 @@ interface Outcome {
 }
 
 async function settle(c: ChannelClient): Promise<string> {
-  for (let i = 0; i < 200; i++) {
+  // Polls leave the KMS quiet for longer than its background check waits for (keySetCheck.ts, QUIET_MS): polling
+  // faster only slows the check down to one slice per 50 ms.
+  for (let i = 0; i < 150; i++) {
     const s = await c.call('kms.status', { probe: false });
     if (s.keySet !== 'checking') return String(s.keySet);
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 80));
   }
   return 'still checking';
 }
