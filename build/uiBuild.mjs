@@ -15,6 +15,8 @@ export const PRELOADS = {
   'prompt-pin': 'main/preload/prompts/pin.ts',
   'prompt-approval': 'main/preload/prompts/approval.ts',
   'prompt-mnemonic': 'main/preload/prompts/mnemonic.ts',
+  'prompt-restore': 'main/preload/prompts/restore.ts',
+  'prompt-import': 'main/preload/prompts/import.ts',
 };
 
 const jsx = { jsx: { runtime: 'automatic' } };

@@ -2,6 +2,7 @@
 import { MAX_DATA_BYTES, KmsError } from '../kms-process/api/index.js';
 import type { Command, OptionSpec } from './command.js';
 import { CRYPTO_COMMANDS } from './cryptoCommands.js';
+import { ETH_COMMANDS } from './ethCommands.js';
 import { KEY_COMMANDS } from './keyCommands.js';
 import { REMOTE_COMMANDS } from './remoteCommands.js';
 import { LOCAL_COMMANDS, SERVICE_COMMANDS } from './serviceCommands.js';
@@ -20,12 +21,13 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 };
 
 const byName = new Map(
-  [...STORE_COMMANDS, ...KEY_COMMANDS, ...CRYPTO_COMMANDS, ...REMOTE_COMMANDS, ...WALLET_COMMANDS, ...SERVICE_COMMANDS, ...LOCAL_COMMANDS].map((c) => [c.name, c]),
+  [...STORE_COMMANDS, ...KEY_COMMANDS, ...CRYPTO_COMMANDS, ...ETH_COMMANDS, ...REMOTE_COMMANDS, ...WALLET_COMMANDS, ...SERVICE_COMMANDS, ...LOCAL_COMMANDS].map((c) => [c.name, c]),
 );
 const ORDER = [
   'init', 'status',
   'keys generate', 'keys list', 'keys show', 'keys import', 'keys export', 'keys derive', 'keys update', 'keys rotate', 'keys retire', 'keys delete',
-  'sign', 'verify', 'jws', 'encrypt', 'decrypt', 'mac', 'mac-verify', 'agree', 'wrap', 'unwrap', 'encapsulate', 'decapsulate', 'batch', 'random',
+  'sign', 'verify', 'verify-public', 'jws', 'encrypt', 'decrypt', 'mac', 'mac-verify', 'agree', 'wrap', 'unwrap', 'encapsulate', 'decapsulate', 'batch', 'random',
+  'eth sign-tx', 'eth sign-typed-data',
   'tokens list', 'tokens login', 'sealers set', 'audit list', 'audit verify',
   'remote add', 'remote list', 'remote remove', 'wallet export', 'wallet import',
   'agent', 'lock', 'unlock', 'pkcs11 set-pin', 'pkcs11 module-path', 'serve',

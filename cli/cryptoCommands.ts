@@ -1,4 +1,4 @@
-// owkms commands that use a key: sign, verify, jws, encrypt, decrypt, mac, mac-verify, agree, wrap, unwrap,
+// owkms commands that use a key: sign, verify (and verify-public, with a key given), jws, encrypt, decrypt, mac, mac-verify, agree, wrap, unwrap,
 // encapsulate, decapsulate. Data comes raw on stdin; bytes in options and output are base64url.
 import { toB64u } from '../kms-process/api/index.js';
 import { B64U, defined, int, KEY_ID_FORM, str, UsageError, type ArgSpec, type Command, type Invocation } from './command.js';
@@ -10,19 +10,28 @@ const keyToken = (inv: Invocation) => ({ keyId: inv.positionals[0] });
 const invalidIfFalse = (r: unknown) => (r as { valid?: unknown }).valid === false;
 const CHECK_NOTE = 'Exit code 1 when it is not valid, with {"valid": false} printed as usual (as openssl dgst -verify does).';
 
-/** --peer as given: a JWK (JSON), PEM text, or base64url (raw public key or DER SPKI). */
-function peer(text: string): unknown {
+/** --peer (or another option naming a public key) as given: a JWK (JSON), PEM text, or base64url (raw public key or DER SPKI). */
+function peer(text: string, option = '--peer'): unknown {
   const t = text.trim();
   if (t.startsWith('{')) {
     try {
       return JSON.parse(t);
     } catch {
-      throw new UsageError('--peer starts with { but is not a JSON JWK');
+      throw new UsageError(`${option} starts with { but is not a JSON JWK`);
     }
   }
   if (t.includes('-----BEGIN ')) return toB64u(Buffer.from(t, 'utf8'));
-  if (!/^[A-Za-z0-9_-]+$/.test(t)) throw new UsageError('--peer is a base64url public key (raw or DER SPKI), PEM text, or a JSON JWK');
+  if (!/^[A-Za-z0-9_-]+$/.test(t)) throw new UsageError(`${option} is a base64url public key (raw or DER SPKI), PEM text, or a JSON JWK`);
   return t;
+}
+
+/** --public-key as given, with its format: said by --key-format or read from the text (JSON, PEM, base64url). */
+function publicKey(text: string, format: string | undefined): { format: string; data: unknown } {
+  const given = peer(text, '--public-key');
+  const inferred = typeof given === 'object' ? 'jwk' : text.includes('-----BEGIN ') ? 'spki' : 'raw';
+  const f = format ?? inferred;
+  if ((f === 'jwk') !== (inferred === 'jwk')) throw new UsageError(`--key-format ${f} does not match --public-key (${inferred === 'jwk' ? 'a JSON JWK' : 'not JSON'})`);
+  return { format: f, data: given };
 }
 
 function jwsHeader(text: string): unknown {
@@ -65,6 +74,34 @@ export const CRYPTO_COMMANDS: readonly Command[] = [
     token: keyToken,
     failed: invalidIfFalse,
     params: async (inv) => defined({ id: inv.positionals[0], signature: str(inv, 'signature'), data: await data(inv), ...signParams(inv) }),
+  },
+  {
+    name: 'verify-public',
+    summary: 'check a signature over stdin against a public key not in the keystore (prints {valid})',
+    args: [],
+    options: {
+      alg: algOption("the public key's algorithm"),
+      'public-key': { type: 'string', value: 'KEY', required: true, help: 'the public key: base64url raw or DER SPKI, PEM text ("$(cat pub.pem)"), or a JSON JWK' },
+      'key-format': { type: 'string', value: 'F', choices: ['raw', 'spki', 'jwk'], help: 'how --public-key is written (default: jwk for JSON, spki for PEM, else raw)' },
+      signature: { type: 'string', value: 'SIG', pattern: B64U, required: true, help: 'the signature, base64url' },
+      ...SIGN_OPTIONS,
+    },
+    stdin: 'the signed data',
+    notes: [CHECK_NOTE, 'Nothing is stored; the keystore need not be unlocked.'],
+    check: (inv) => {
+      publicKey(String(inv.options['public-key']), inv.options['key-format'] as string | undefined);
+    },
+    method: 'crypto.verifyWithPublicKey',
+    unlock: false,
+    failed: invalidIfFalse,
+    params: async (inv) =>
+      defined({
+        algorithm: str(inv, 'alg'),
+        publicKey: publicKey(str(inv, 'public-key')!, str(inv, 'key-format')),
+        signature: str(inv, 'signature'),
+        data: await data(inv),
+        ...signParams(inv),
+      }),
   },
   {
     name: 'jws',

@@ -20,6 +20,7 @@ import { exportHandlers } from './services/exportService.js';
 import { hdHandlers } from './services/hdService.js';
 import { sharedSecretHandlers } from './services/sharedSecretService.js';
 import { cryptoHandlers } from './services/cryptoService.js';
+import { ethereumHandlers } from './services/ethereumService.js';
 import type { Call, Handler, HandlerTable } from './services/handler.js';
 import { keysHandlers } from './services/keysService.js';
 import { lifecycleHandlers } from './services/lifecycleService.js';
@@ -50,6 +51,7 @@ export class Dispatcher {
       ...crypto,
       ...batchHandlers(ctx, crypto),
       ...sharedSecretHandlers(ctx),
+      ...ethereumHandlers(ctx),
       ...exportHandlers(ctx),
       ...hdHandlers(ctx),
       ...auditHandlers(ctx),

@@ -1,11 +1,16 @@
 // The renderer's side of window.wallet: unwraps each reply envelope into the result or a WalletError with the
-// protocol's stable error kind.
+// protocol's stable error kind (and the wait or the tries left when the error carries them).
 import type { Reply, WalletApi } from '../main/preload/walletApi.js';
+import { describeError, type ErrorInfo } from './format/errorWording.js';
 
-export class WalletError extends Error {
+export { textToB64u } from './format/formatting.js';
+
+export class WalletError extends Error implements ErrorInfo {
   constructor(
     readonly kind: string,
     message: string,
+    readonly retryAfterMs?: number,
+    readonly attemptsLeft?: number,
   ) {
     super(message);
   }
@@ -14,33 +19,22 @@ export class WalletError extends Error {
 export async function unwrap<T>(p: Promise<Reply<T>>): Promise<T> {
   const r = await p;
   if (r.ok) return r.result;
-  throw new WalletError(r.error.kind, r.error.message);
+  throw new WalletError(r.error.kind, r.error.message, r.error.retryAfterMs, r.error.attemptsLeft);
 }
 
 export function walletApi(): WalletApi {
   return (window as unknown as { wallet: WalletApi }).wallet;
 }
 
-/** Text to base64url without padding (the protocol's byte encoding). */
-export function textToB64u(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+/** Any thrown value as the error info the banner shows (a plain object: an Error's message is not enumerable). */
+export function toErrorInfo(e: unknown): ErrorInfo {
+  if (e instanceof WalletError) return { kind: e.kind, message: e.message, retryAfterMs: e.retryAfterMs, attemptsLeft: e.attemptsLeft };
+  return { kind: 'INTERNAL', message: e instanceof Error ? e.message : 'unexpected error' };
 }
 
-/** What a person reads for the kinds they meet in normal use; the kind stays visible for support and tests. */
-const FRIENDLY: Record<string, string> = {
-  APPROVAL_DENIED: 'You declined this request in the approval window.',
-  LOCKED: 'The wallet is locked. Unlock it first.',
-  BUSY: 'Too many requests at once. Try again in a moment.',
-  UNAVAILABLE: 'The key service is not available right now.',
-};
-
+/** One line of text (title and what to do), for places without room for a banner. */
 export function errorText(e: unknown): string {
-  if (e instanceof WalletError) {
-    const text = FRIENDLY[e.kind] ?? e.message.charAt(0).toUpperCase() + e.message.slice(1);
-    return `${text} (${e.kind})`;
-  }
-  return 'Something went wrong.';
+  const info = toErrorInfo(e);
+  const d = describeError(info);
+  return `${d.title} ${d.next} (${info.kind})`;
 }

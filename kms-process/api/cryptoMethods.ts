@@ -42,6 +42,20 @@ export const cryptoMethods = {
     params: z.strictObject({ id: keyId, data: b64u(), signature: b64u(16 * 1024), ...signOptions }),
     result: z.object({ valid: z.boolean() }),
   },
+  'crypto.verifyWithPublicKey': {
+    /** Verify against a public key that is not in the keystore (pasted by the user); nothing is stored. */
+    params: z.strictObject({
+      algorithm: algorithmId,
+      publicKey: z.discriminatedUnion('format', [
+        z.strictObject({ format: z.literal('jwk'), data: jwk }),
+        z.strictObject({ format: z.enum(['raw', 'spki']), data: b64u(MAX_KEY_STRING) }),
+      ]),
+      data: b64u(),
+      signature: b64u(16 * 1024),
+      ...signOptions,
+    }),
+    result: z.object({ valid: z.boolean() }),
+  },
   'crypto.encrypt': {
     params: z.strictObject({
       id: keyId,

@@ -11,3 +11,4 @@ export * from './outbox.js';
 export { sealerKind, sealerEnrolment, type SealerEnrolment, type SealerKind, type SandboxStatus, type IntegrityStatus } from './kmsMethods.js';
 export { auditEntry, type AuditEntry } from './auditMethods.js';
 export { PKCS11_PIN_MIN, PKCS11_PIN_MAX } from './pkcs11Methods.js';
+export { ethTransaction, typedData, MAX_ETH_DATA_BYTES, type EthTransaction, type TypedDataInput } from './ethereumMethods.js';

@@ -119,6 +119,11 @@ export const kmsMethods = {
     }),
     result: z.object({ sealers: z.array(sealerKind), unlockPolicy: unlockPolicy }),
   },
+  'kms.configure': {
+    /** Run-time settings main keeps for the user (desktop Settings): how long a decrypted key stays cached. */
+    params: z.strictObject({ keyCacheMs: z.number().int().min(0).max(3_600_000) }),
+    result: z.object({ keyCacheMs: z.number().int() }),
+  },
   'kms.lock': {
     params: empty,
     result: z.object({ state: z.literal('locked') }),

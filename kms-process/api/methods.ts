@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { auditMethods } from './auditMethods.js';
 import { batchMethods } from './batchMethods.js';
 import { cryptoMethods } from './cryptoMethods.js';
+import { ethereumMethods } from './ethereumMethods.js';
 import { keysMethods } from './keysMethods.js';
 import { kmsMethods } from './kmsMethods.js';
 import { pkcs11Methods } from './pkcs11Methods.js';
@@ -15,6 +16,7 @@ export const METHODS = {
   ...kmsMethods,
   ...keysMethods,
   ...cryptoMethods,
+  ...ethereumMethods,
   ...batchMethods,
   ...auditMethods,
   ...tokensMethods,

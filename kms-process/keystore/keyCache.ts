@@ -11,12 +11,31 @@ interface Entry {
 
 export class KeyCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout;
+  private idle: number;
   private readonly evictListeners: Array<(id: string) => void> = [];
 
-  constructor(readonly idleMs: number) {
-    this.timer = setInterval(() => this.sweep(), Math.max(250, Math.floor(idleMs / 2)));
-    this.timer.unref();
+  constructor(idleMs: number) {
+    this.idle = idleMs;
+    this.timer = this.startSweeper();
+  }
+
+  get idleMs(): number {
+    return this.idle;
+  }
+
+  private startSweeper(): NodeJS.Timeout {
+    const t = setInterval(() => this.sweep(), Math.max(250, Math.floor(this.idle / 2)));
+    t.unref();
+    return t;
+  }
+
+  /** A new idle time (kms.configure): entries already older than it are zeroized at once. */
+  setIdleMs(idleMs: number): void {
+    this.idle = idleMs;
+    clearInterval(this.timer);
+    this.timer = this.startSweeper();
+    this.sweep();
   }
 
   get<T>(id: string): T | undefined {

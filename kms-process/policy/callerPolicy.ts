@@ -21,6 +21,10 @@ const UI: ReadonlySet<string> = new Set<MethodName>([
   'keys.rotate',
   'crypto.sign',
   'crypto.signJws',
+  // Always confirmed by the user in a trusted prompt when the caller is `ui` (alwaysConfirmed.ts).
+  'crypto.signEthTransaction',
+  'crypto.signTypedData',
+  'crypto.verifyWithPublicKey',
   'crypto.verify',
   'crypto.agree',
   'crypto.encapsulate',

@@ -6,6 +6,7 @@ import type { KmsContext } from '../kmsContext.js';
 import { authorizeKeyUse } from '../policy/keyPolicy.js';
 import type { KeyProvider, StoredKeyRef } from '../providers/provider.js';
 import type { HandlerTable } from './handler.js';
+import { derFor } from '../algorithms/keyInput.js';
 import { defaultJwsAlg, jwsCompact, jwsPlan, jwsSigningInput } from '../algorithms/jws.js';
 
 /** Decode a base64url field already checked by the schema (the schema's regex makes this total). */
@@ -50,6 +51,20 @@ export function cryptoHandlers(ctx: KmsContext): HandlerTable {
       const { key, provider } = await keyFor(ctx, p.id, 'verify', call.caller);
       const valid = await need(provider.verify, 'verify').call(provider, key, { ...signInput(p), signature: bytes(p.signature) });
       return { valid };
+    },
+    'crypto.verifyWithPublicKey': async (p) => {
+      const spec = ctx.registry.get(p.algorithm);
+      if (!spec.importKey || !spec.loadPublic || !spec.verify) throw new KmsError('UNSUPPORTED', `${p.algorithm} keys do not verify signatures`);
+      const pk = p.publicKey;
+      // SPKI comes as DER or as PEM text (what openssl and browsers print), as keys.import takes it.
+      const material = spec.importKey(pk.format, pk.format === 'jwk' ? pk.data : pk.format === 'spki' ? derFor('spki', bytes(pk.data)) : bytes(pk.data));
+      if (material.secret) {
+        material.secret.fill(0);
+        throw new KmsError('INVALID_REQUEST', 'that is a private key: give the public key only');
+      }
+      if (!material.publicRaw) throw new KmsError('INVALID_REQUEST', 'no public key found');
+      const handle = spec.loadPublic(material.publicRaw);
+      return { valid: spec.verify(handle, { ...signInput(p), signature: bytes(p.signature) }) };
     },
     'crypto.signJws': async (p, call) => {
       // A key that makes no JWS (x25519, aes-256, p224, ...) is told so by name, before its policy is asked to sign.

@@ -155,6 +155,10 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       return { sealers: p.sealers.map((e) => e.kind), unlockPolicy: policy };
     },
 
+    'kms.configure': async (p) => {
+      ctx.cache.setIdleMs(p.keyCacheMs);
+      return { keyCacheMs: ctx.cache.idleMs };
+    },
     'kms.lock': async (_p, call) => {
       // The lock's own entry is written while the chain key still exists, so it is chained like any other.
       if (ctx.existingKeystore?.state === 'unlocked') {

@@ -30,6 +30,8 @@ export interface ChromiumShellOptions {
   approvals?: ApprovalOptions;
   viewport?: { width: number; height: number };
   keyCacheMs?: number;
+  /** Where the desktop settings are kept; absent, defaults that are not saved. */
+  settingsFile?: string;
   /** Serve owkms and the PKCS#11 module on this socket while the shell runs (as the Electron app does). */
   agentSocket?: string;
 }
@@ -81,7 +83,8 @@ export class ChromiumShell {
     // Playwright gives every launch a fresh, temporary --user-data-dir of its own.
     const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: o.headless ?? true, args: CHROMIUM_FLAGS });
     const viewport = o.viewport ?? { width: 1100, height: 760 };
-    const walletContext = await browser.newContext({ viewport });
+    // Copy buttons write public values (addresses, keys, signatures) to the clipboard; nothing reads it.
+    const walletContext = await browser.newContext({ viewport, permissions: ['clipboard-write'] });
     const promptContext = await browser.newContext({ viewport: { width: 560, height: 520 } });
     await serveRenderer(walletContext, rendererRoot);
     await serveRenderer(promptContext, rendererRoot);
@@ -96,6 +99,7 @@ export class ChromiumShell {
       spawner,
       prompts,
       appOrigin: SHELL_ORIGIN,
+      ...(o.settingsFile ? { settingsFile: o.settingsFile } : {}),
       notify: (e) => void ref.shell?.notify(e),
       ...(o.idleMs !== undefined ? { idleMs: o.idleMs } : {}),
       ...(o.idleCheckMs !== undefined ? { idleCheckMs: o.idleCheckMs } : {}),

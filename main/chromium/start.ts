@@ -1,7 +1,7 @@
 // npm run start:chromium: the wallet in a Chromium window, for UI work where Electron cannot run. Same renderer,
 // preloads and main/core as the Electron app; the keystore is the one owkms uses ($OWKMS_STORE or --store).
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChromiumShell } from './chromiumShell.js';
 
@@ -11,7 +11,7 @@ if (!values.headless && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
   process.stderr.write('start:chromium needs a display (or run it under xvfb-run, or pass --headless)\n');
   process.exit(2);
 }
-const shell = await ChromiumShell.launch({ storeDir, headless: values.headless });
+const shell = await ChromiumShell.launch({ storeDir, headless: values.headless, settingsFile: join(dirname(storeDir), 'desktop-settings.json') });
 const page = await shell.openWallet();
 process.stdout.write(`OpenWallet in Chromium; keystore ${storeDir}. Close the window to quit.\n`);
 const stop = async () => {

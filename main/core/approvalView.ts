@@ -1,17 +1,28 @@
 // What an approval prompt shows: the operation, the key (label and algorithm from keys.get), who asked, and what
-// is signed: the text of a personal message when the data is readable text, else its SHA-256.
+// is signed: the text of a personal message when the data is readable text, else its SHA-256; an Ethereum
+// transaction or typed data as their decoded fields (ethApprovalView.ts); a settings change as before and after.
 import { createHash } from 'node:crypto';
+import { ethTransactionSections, typedDataSections, type ApprovalSection } from './ethApprovalView.js';
+
+export type { ApprovalRow, ApprovalSection } from './ethApprovalView.js';
 
 export interface ApprovalView {
-  /** The KMS method, and a sentence a person reads. */
+  /** The KMS method (or the flow), and a sentence a person reads. */
   method: string;
   action: string;
-  keyId: string;
-  keyLabel: string;
-  algorithm: string;
+  /** The key, when the operation uses one. */
+  keyId?: string;
+  keyLabel?: string;
+  algorithm?: string;
   /** Who asked: the wallet window (`ui`). */
   caller: string;
-  what: { kind: 'message'; text: string } | { kind: 'hash'; sha256: string; bytes: number } | { kind: 'details'; lines: string[] };
+  what:
+    | { kind: 'message'; text: string }
+    | { kind: 'hash'; sha256: string; bytes: number }
+    | { kind: 'details'; lines: string[] }
+    | { kind: 'sections'; sections: ApprovalSection[] };
+  /** A caution shown above the buttons (an unknown network, a contract call). */
+  warning?: string;
 }
 
 const ACTIONS: Record<string, string> = {
@@ -28,6 +39,14 @@ const ACTIONS: Record<string, string> = {
   'keys.update': 'Change the key',
   'keys.rotate': 'Rotate the key',
   'keys.retireVersions': 'Retire old versions of the key',
+  'crypto.signEthTransaction': 'Sign an Ethereum transaction',
+  'crypto.signTypedData': 'Sign typed data (EIP-712)',
+};
+
+/** What cannot be undone, said before the user approves it. */
+const CONSEQUENCES: Record<string, string> = {
+  'keys.delete': 'The key is destroyed for good: it cannot sign again, and what it encrypted cannot be decrypted again (an account comes back from its recovery phrase).',
+  'keys.retireVersions': 'The old versions are destroyed for good: data encrypted with them cannot be decrypted again.',
 };
 
 /** Longest message text shown in full; longer data is shown by its hash (a prompt must stay readable). */
@@ -56,8 +75,22 @@ function describeData(b64u: string, prehashed: boolean): ApprovalView['what'] {
   return { kind: 'hash', sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
 }
 
-export function approvalView(method: string, params: Record<string, unknown>, key: { id: string; label: string; algorithm: string }): ApprovalView {
+export function approvalView(
+  method: string,
+  params: Record<string, unknown>,
+  key: { id: string; label: string; algorithm: string; extra?: Record<string, string> | undefined },
+): ApprovalView {
   const base = { method, action: ACTIONS[method] ?? method, keyId: key.id, keyLabel: key.label, algorithm: key.algorithm, caller: 'ui' };
+  if (method === 'crypto.signEthTransaction' || method === 'crypto.signTypedData') {
+    // The KMS validated these params before it asked for approval; the same params go back to it as `app`.
+    const decoded =
+      method === 'crypto.signEthTransaction'
+        ? ethTransactionSections(params.tx as Record<string, unknown>, key.extra?.ethereumAddress)
+        : typedDataSections(params.typedData as Record<string, unknown>);
+    const from = key.extra?.ethereumAddress;
+    if (method === 'crypto.signTypedData' && from) decoded.sections.unshift({ title: 'Signer', rows: [{ label: 'Address', value: from }] });
+    return { ...base, what: { kind: 'sections', sections: decoded.sections }, ...(decoded.warning ? { warning: decoded.warning } : {}) };
+  }
   const data = method === 'crypto.signJws' ? params.payload : params.data;
   if (typeof data === 'string') {
     const what = describeData(data, params.prehashed === true);
@@ -69,5 +102,6 @@ export function approvalView(method: string, params: Record<string, unknown>, ke
   const lines = Object.entries(params)
     .filter(([k]) => k !== 'id')
     .map(([k, v]) => `${k}: ${JSON.stringify(v).slice(0, 200)}`);
-  return { ...base, what: { kind: 'details', lines } };
+  const warning = CONSEQUENCES[method];
+  return { ...base, what: { kind: 'details', lines }, ...(warning ? { warning } : {}) };
 }

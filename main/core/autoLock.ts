@@ -24,6 +24,11 @@ export class AutoLock {
     this.lastActivity = this.now();
   }
 
+  /** A new idle time (Settings); 0 turns the idle lock off. */
+  setIdleMs(idleMs: number): void {
+    this.options.idleMs = idleMs;
+  }
+
   get isUnlocked(): boolean {
     return this.unlocked;
   }

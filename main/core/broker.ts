@@ -11,6 +11,8 @@ import { copyJson, DEFAULT_JSON_LIMITS, type JsonLimits } from './jsonRequest.js
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rateLimiter.js';
 import { exportIsPublic, findSecret } from './resultGuard.js';
 import { senderRefusal, type SenderInfo } from './senderCheck.js';
+import { importKey, restoreSeed } from './keyFlows.js';
+import type { SettingsFlow } from './settingsFlow.js';
 import type { TrustedFlows } from './trustedFlows.js';
 import { isUiMethod, uiParamsRefusal } from './uiAllowlist.js';
 import type { FlowMethod, WalletReply, WireError } from './wire.js';
@@ -25,6 +27,8 @@ export interface BrokerOptions {
   kms: KmsCaller;
   approvals: ApprovalQueue;
   flows: TrustedFlows;
+  /** Settings (auto-lock, key cache); absent, the settings flows answer UNAVAILABLE. */
+  settings?: SettingsFlow;
   rateLimit?: RateLimit;
   jsonLimits?: JsonLimits;
   /** After each forwarded KMS call (main tracks lock state from these). */
@@ -98,8 +102,7 @@ export class Broker {
     };
     switch (method) {
       case 'flow.createWallet':
-        noParams();
-        return flows.createWallet();
+        return flows.createWallet(params);
       case 'flow.unlock':
         noParams();
         return flows.unlock();
@@ -107,9 +110,23 @@ export class Broker {
         return flows.createSeed(params);
       case 'flow.tokenLogin':
         return flows.tokenLogin(params);
+      case 'flow.restoreSeed':
+        return restoreSeed(this.options.kms, flows.prompts, params);
+      case 'flow.importKey':
+        return importKey(this.options.kms, flows.prompts, params);
+      case 'flow.getSettings':
+        noParams();
+        return Promise.resolve(this.settingsFlow().get());
+      case 'flow.updateSettings':
+        return this.settingsFlow().update(params);
       default:
         throw new KmsError('UNKNOWN_METHOD', `unknown method '${String(method).slice(0, 64)}'`);
     }
+  }
+
+  private settingsFlow(): SettingsFlow {
+    if (!this.options.settings) throw new KmsError('UNAVAILABLE', 'settings are not kept in this shell');
+    return this.options.settings;
   }
 
   private async forward(method: string, params: Record<string, unknown>): Promise<unknown> {
@@ -126,7 +143,7 @@ export class Broker {
       }
     }
     // A guarded key: the user decides in a trusted prompt showing the key and what is signed.
-    const key = (await kms.call('keys.get', { id: params.id }, 'app')) as { id: string; label: string; algorithm: string };
+    const key = (await kms.call('keys.get', { id: params.id }, 'app')) as { id: string; label: string; algorithm: string; extra?: Record<string, string> };
     this.stats.approvalsAsked++;
     const approved = await this.options.approvals.request(approvalView(method, params, key));
     if (!approved) throw new KmsError('APPROVAL_DENIED', 'the user declined in the approval prompt');

@@ -4,8 +4,10 @@
 import type { AgentServer } from '../../agent/agentServer.js';
 import { startAppAgent } from './appAgent.js';
 import { ApprovalQueue, DEFAULT_APPROVAL_OPTIONS, type ApprovalOptions } from './approvalQueue.js';
-import { AutoLock, DEFAULT_IDLE_MS, type LockReason } from './autoLock.js';
+import { AutoLock, type LockReason } from './autoLock.js';
 import { Broker } from './broker.js';
+import { SettingsStore, type DesktopSettings } from './desktopSettings.js';
+import { SettingsFlow } from './settingsFlow.js';
 import { MAIN_CALLERS, type KmsSpawner } from './kmsSpawner.js';
 import type { PromptHost } from './prompts.js';
 import type { RateLimit } from './rateLimiter.js';
@@ -19,7 +21,10 @@ export interface MainCoreOptions {
   appOrigin: string;
   /** Delivers an event to the wallet window (Electron: webContents.send; the harness: the page). */
   notify: (event: WalletEvent) => void;
+  /** A fixed idle time (tests); absent, the saved auto-lock setting. */
   idleMs?: number;
+  /** Where the desktop settings are kept (JSON); absent, the defaults, not saved. */
+  settingsFile?: string;
   /** How often the idle time is checked (default 15 s). */
   idleCheckMs?: number;
   /** The OS's idle time (Electron: powerMonitor.getSystemIdleTime() * 1000); absent, trusted activity counts. */
@@ -37,6 +42,7 @@ export interface MainCore {
   flows: TrustedFlows;
   autoLock: AutoLock;
   approvals: ApprovalQueue;
+  settings: SettingsStore;
   /** The local key service, once started (absent when not asked for, or when it could not listen). */
   agent(): AgentServer | undefined;
   start(): Promise<void>;
@@ -52,7 +58,11 @@ export function createMainCore(o: MainCoreOptions): MainCore {
     agent?.walletLocked();
     o.notify({ type: 'locked', reason });
   };
-  const autoLock = new AutoLock({ idleMs: o.idleMs ?? DEFAULT_IDLE_MS, lock });
+  const settings = new SettingsStore(o.settingsFile);
+  const idleOf = (s: DesktopSettings) => o.idleMs ?? (s.autoLockMinutes === 0 ? 0 : s.autoLockMinutes * 60_000);
+  const autoLock = new AutoLock({ idleMs: idleOf(settings.get()), lock });
+  // Each KMS process starts with its command-line cache time: the user's setting is applied after every start.
+  const configureKms = () => supervisor.call('kms.configure', { keyCacheMs: settings.get().keyCacheSeconds * 1000 }, 'app');
   const flows = new TrustedFlows(supervisor, o.prompts, {
     unlocked: () => {
       autoLock.setUnlocked(true);
@@ -60,11 +70,16 @@ export function createMainCore(o: MainCoreOptions): MainCore {
     },
   });
   const approvals = new ApprovalQueue(o.prompts, o.approvals ?? DEFAULT_APPROVAL_OPTIONS);
+  const settingsFlow = new SettingsFlow(settings, approvals, async (s) => {
+    autoLock.setIdleMs(idleOf(s));
+    await supervisor.call('kms.configure', { keyCacheMs: s.keyCacheSeconds * 1000 }, 'app');
+  });
   const broker = new Broker({
     appOrigin: o.appOrigin,
     kms: supervisor,
     approvals,
     flows,
+    settings: settingsFlow,
     ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
     onOutcome: (method, outcome) => {
       if (method === 'kms.lock' && outcome === 'ok') {
@@ -80,7 +95,8 @@ export function createMainCore(o: MainCoreOptions): MainCore {
       agent?.walletLocked();
       autoLock.setUnlocked(false);
       o.notify({ type: 'locked', reason: 'kms-exited' });
-    } else if (e.type === 'gave-up') o.notify({ type: 'unavailable', message: 'The key service could not be started.' });
+    } else if (e.type === 'ready') void configureKms().catch(() => undefined);
+    else if (e.type === 'gave-up') o.notify({ type: 'unavailable', message: 'The key service could not be started.' });
   });
   let idleTimer: NodeJS.Timeout | undefined;
   return {
@@ -89,6 +105,7 @@ export function createMainCore(o: MainCoreOptions): MainCore {
     flows,
     autoLock,
     approvals,
+    settings,
     agent: () => agent,
     start: async () => {
       idleTimer = setInterval(() => void autoLock.tick(o.systemIdleMs?.()).catch(() => undefined), o.idleCheckMs ?? 15_000);

@@ -1,7 +1,7 @@
 // Trusted prompts as main's core sees them: a window main owns asks the user something and answers with values
 // (a passphrase, a PIN, words of a mnemonic) or a cancel. The Electron shell opens BrowserWindows, the e2e harness
 // opens pages; the flows and the approval queue do not know which.
-import { MAX_SECRET_STRING } from '../../kms-process/api/limits.js';
+import { MAX_KEY_STRING, MAX_SECRET_STRING } from '../../kms-process/api/limits.js';
 import type { PromptKind } from './wire.js';
 
 export type PromptReply = { action: 'submit'; values: Record<string, string> } | { action: 'cancel' };
@@ -22,7 +22,9 @@ export function checkPromptValues(values: unknown, names: readonly string[]): Re
   if (values === null || typeof values !== 'object' || Array.isArray(values)) return undefined;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) {
-    if (!names.includes(k) || typeof v !== 'string' || v.length > MAX_SECRET_STRING) return undefined;
+    // A pasted key (an RSA-4096 PEM is about 3.3 KB) may be longer than a passphrase or a PIN.
+    const max = LONG_VALUES.has(k) ? MAX_KEY_STRING : MAX_SECRET_STRING;
+    if (!names.includes(k) || typeof v !== 'string' || v.length > max) return undefined;
     out[k] = v;
   }
   return out;
@@ -95,7 +97,12 @@ export class PromptSession implements PromptWindow {
 export const PROMPT_VALUES: Record<PromptKind, readonly string[]> = {
   unlock: ['passphrase'],
   create: ['passphrase', 'confirm'],
-  pin: ['pin'],
+  pin: ['pin', 'confirmFinalTry'],
   approval: [],
   mnemonic: ['word1', 'word2', 'word3'],
+  restore: ['mnemonic', 'bip39Passphrase'],
+  import: ['format', 'algorithm', 'data'],
 };
+
+/** Values that may be as long as a key encoding. */
+const LONG_VALUES: ReadonlySet<string> = new Set(['data']);

@@ -26,7 +26,11 @@ export const UI_METHOD_RULES = {
         : undefined,
   'crypto.sign': undefined,
   'crypto.signJws': undefined,
+  // The KMS answers `ui` with APPROVAL_DENIED every time: the broker shows the decoded fields in a trusted prompt.
+  'crypto.signEthTransaction': undefined,
+  'crypto.signTypedData': undefined,
   'crypto.verify': undefined,
+  'crypto.verifyWithPublicKey': undefined,
   'crypto.encrypt': undefined,
   'crypto.decrypt': undefined,
   'crypto.mac': undefined,
@@ -48,13 +52,17 @@ export const UI_METHODS = Object.keys(UI_METHOD_RULES) as UiMethod[];
 /**
  * Methods the renderer never reaches, and why (documentation and tests): kms.init, kms.unlock, kms.changeSealers
  * and tokens.login carry a passphrase or PIN (trusted prompts send them as `app`); keys.import carries key
- * material or a mnemonic; crypto.wrapKey and crypto.unwrapKey move key material; keys.retireVersions destroys
- * old key versions for good (the KMS keeps it from `ui` too).
+ * material or a mnemonic (the import and restore prompts send it); crypto.wrapKey and crypto.unwrapKey move key
+ * material; keys.retireVersions destroys old key versions for good (the KMS keeps it from `ui` too); kms.configure
+ * is main's (Settings changes that weaken are confirmed in a trusted prompt first); the PKCS#11 module's PIN, the
+ * KMIP remotes (certificates and keys on disk), WebKMS and Universal Wallet export/import (a password, private
+ * keys) belong to owkms and main's trusted flows.
  */
 export const UI_FORBIDDEN: readonly MethodName[] = [
   'kms.init',
   'kms.unlock',
   'kms.changeSealers',
+  'kms.configure',
   'tokens.login',
   'keys.import',
   'crypto.wrapKey',

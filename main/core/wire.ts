@@ -8,7 +8,16 @@ export const WALLET_CHANNEL = 'wallet:call';
 export const WALLET_EVENT_CHANNEL = 'wallet:event';
 
 /** Flows main runs itself with a trusted prompt; the renderer starts them and learns only the outcome. */
-export const FLOW_METHODS = ['flow.createWallet', 'flow.unlock', 'flow.createSeed', 'flow.tokenLogin'] as const;
+export const FLOW_METHODS = [
+  'flow.createWallet',
+  'flow.unlock',
+  'flow.createSeed',
+  'flow.restoreSeed',
+  'flow.importKey',
+  'flow.tokenLogin',
+  'flow.getSettings',
+  'flow.updateSettings',
+] as const;
 export type FlowMethod = (typeof FLOW_METHODS)[number];
 
 export interface WalletRequest {
@@ -32,6 +41,6 @@ export type WalletEvent =
   | { type: 'unavailable'; message: string };
 
 /** Trusted prompt channels: `prompt:<kind>:view|submit|cancel`, answered only for that prompt's own window. */
-export const PROMPT_KINDS = ['unlock', 'create', 'pin', 'approval', 'mnemonic'] as const;
+export const PROMPT_KINDS = ['unlock', 'create', 'pin', 'approval', 'mnemonic', 'restore', 'import'] as const;
 export type PromptKind = (typeof PROMPT_KINDS)[number];
 export const promptChannel = (kind: PromptKind, action: 'view' | 'submit' | 'cancel') => `prompt:${kind}:${action}`;

@@ -30,6 +30,7 @@ if (!app.requestSingleInstanceLock()) {
     spawner: new UtilityKmsSpawner({ entry: join(distRoot, 'kms-process', 'index.js'), storeDir }),
     prompts,
     appOrigin: APP_ORIGIN,
+    settingsFile: join(app.getPath('userData'), 'desktop-settings.json'),
     notify: (event) => walletWindow?.webContents.send(WALLET_EVENT_CHANNEL, event),
     systemIdleMs: () => powerMonitor.getSystemIdleTime() * 1000,
     // While the app runs, owkms and the PKCS#11 module use its KMS (guarded keys approved in its prompt);

@@ -108,8 +108,11 @@ export function isAllowedExternal(url: string): boolean {
   return u.protocol === 'https:' && u.username === '' && u.password === '' && EXTERNAL_ORIGINS.includes(u.origin);
 }
 
-/** Permission requests and checks (camera, notifications, clipboard, HID, serial, ...): all denied. */
-export const ALLOWED_PERMISSIONS: readonly string[] = [];
+/**
+ * Permission requests and checks (camera, notifications, clipboard reading, HID, serial, ...): all denied but
+ * writing to the clipboard, which the copy buttons use for public values (addresses, public keys, signatures).
+ */
+export const ALLOWED_PERMISSIONS: readonly string[] = ['clipboard-sanitized-write'];
 
 /** The KMS utility process: a named service, no inherited stdio but stderr for its diagnostics. */
 export const KMS_SERVICE_NAME = 'OpenWallet KMS';

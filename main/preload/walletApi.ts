@@ -19,19 +19,36 @@ type KmsApi = {
   };
 };
 
+export type SealerChoice = 'passphrase' | 'tpm' | 'keychain' | 'pkcs11';
+
+export interface DesktopSettingsView {
+  autoLockMinutes: number;
+  keyCacheSeconds: number;
+  choices: { autoLockMinutes: number[]; keyCacheSeconds: number[] };
+}
+
 /** Flows main runs with a trusted prompt (the secret stays there); the renderer learns the outcome. */
 interface FlowApi {
   session: {
-    createWallet(): Promise<Reply<{ state: string }>>;
+    createWallet(params?: { sealers: SealerChoice[]; unlockPolicy?: 'any' | 'all'; token?: string }): Promise<Reply<{ state: string }>>;
     unlock(): Promise<Reply<{ state: string }>>;
     onEvent(listener: (event: WalletEvent) => void): void;
   };
-  keys: { createSeed(params: { label?: string; words?: 12 | 24 }): Promise<Reply<{ created: boolean; key?: Result<'keys.get'> }>> };
+  keys: {
+    createSeed(params: { label?: string; words?: 12 | 24 }): Promise<Reply<{ created: boolean; key?: Result<'keys.get'> }>>;
+    restoreSeed(params: { label?: string }): Promise<Reply<{ restored: boolean; key?: Result<'keys.get'> }>>;
+    importKey(params: { label?: string; requiresApproval?: boolean }): Promise<Reply<{ imported: boolean; key?: Result<'keys.get'> }>>;
+  };
   tokens: { login(params: { token: string }): Promise<Reply<{ token: string; loggedIn: boolean }>> };
+  settings: {
+    get(): Promise<Reply<DesktopSettingsView>>;
+    update(params: { autoLockMinutes?: number; keyCacheSeconds?: number }): Promise<Reply<DesktopSettingsView>>;
+  };
 }
 
 export type WalletApi = { [N in keyof KmsApi]: KmsApi[N] & (N extends keyof FlowApi ? FlowApi[N] : unknown) } & {
   session: FlowApi['session'];
+  settings: FlowApi['settings'];
 };
 
 export type Invoke = (request: WalletRequest) => Promise<WalletReply>;
@@ -55,13 +72,16 @@ export function buildWalletApi(invoke: Invoke, subscribe: (listener: (e: WalletE
   }
   const flow = (method: FlowMethod) => (params?: unknown) => settle(invoke(params === undefined ? { method } : { method, params }));
   api.session = {
-    createWallet: () => flow('flow.createWallet')(),
+    createWallet: (params?: unknown) => flow('flow.createWallet')(params),
     unlock: () => flow('flow.unlock')(),
     onEvent: (listener: unknown) => {
       if (typeof listener === 'function') subscribe((e) => (listener as (e: WalletEvent) => void)(e));
     },
   };
   api.keys!.createSeed = flow('flow.createSeed');
+  api.keys!.restoreSeed = flow('flow.restoreSeed');
+  api.keys!.importKey = flow('flow.importKey');
+  api.settings = { get: () => flow('flow.getSettings')(), update: flow('flow.updateSettings') };
   api.tokens!.login = flow('flow.tokenLogin');
   return api as unknown as WalletApi;
 }

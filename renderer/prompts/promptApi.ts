@@ -3,7 +3,7 @@ export type View = Record<string, unknown> & { done?: true; error?: string };
 
 export interface UnlockPromptApi { view(): Promise<View>; unlock(passphrase: string): Promise<View>; cancel(): Promise<View> }
 export interface CreatePromptApi { view(): Promise<View>; create(passphrase: string, confirm: string): Promise<View>; cancel(): Promise<View> }
-export interface PinPromptApi { view(): Promise<View>; login(pin: string): Promise<View>; cancel(): Promise<View> }
+export interface PinPromptApi { view(): Promise<View>; login(pin: string, confirmFinalTry?: boolean): Promise<View>; cancel(): Promise<View> }
 export interface ApprovalPromptApi { view(): Promise<View>; approve(): Promise<View>; deny(): Promise<View> }
 export interface MnemonicPromptApi {
   view(): Promise<View>;
@@ -11,6 +11,8 @@ export interface MnemonicPromptApi {
   confirm(word1: string, word2: string, word3: string): Promise<View>;
   cancel(): Promise<View>;
 }
+export interface RestorePromptApi { view(): Promise<View>; restore(mnemonic: string, bip39Passphrase: string): Promise<View>; cancel(): Promise<View> }
+export interface ImportPromptApi { view(): Promise<View>; import(format: string, algorithm: string, data: string): Promise<View>; cancel(): Promise<View> }
 
 export interface PromptGlobals {
   unlockPrompt?: UnlockPromptApi;
@@ -18,4 +20,6 @@ export interface PromptGlobals {
   pinPrompt?: PinPromptApi;
   approvalPrompt?: ApprovalPromptApi;
   mnemonicPrompt?: MnemonicPromptApi;
+  restorePrompt?: RestorePromptApi;
+  importPrompt?: ImportPromptApi;
 }

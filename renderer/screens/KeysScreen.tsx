@@ -1,98 +1,103 @@
-// Keys: the list, a form to generate a key or a new recovery phrase, and the sign/verify panel for the selected key.
-import { useCallback, useEffect, useState } from 'react';
-import type { KeyInfo } from '../../kms-process/api/common.js';
-import { errorText, unwrap, walletApi } from '../walletClient.js';
-import { SignPanel } from './SignPanel.js';
+// Keys (advanced): every key with its algorithm, where it lives, its uses and guards; a key's detail; generate
+// (algorithm picker by use, policy explained); import (the key material is pasted in a trusted window).
+import { useEffect, useState } from 'react';
+import { ErrorBanner, Progress, Success } from '../components/Feedback.js';
+import { useAction } from '../components/useAction.js';
+import { providerLabel, purposeText, shorten } from '../format/formatting.js';
+import { useKeys } from '../useKeys.js';
+import { unwrap, walletApi } from '../walletClient.js';
+import { GenerateKeyForm } from './GenerateKeyForm.js';
+import { KeyDetail } from './KeyDetail.js';
 
-const SIGNING_ALGORITHMS = ['ed25519', 'p256', 'secp256k1', 'p384', 'rsa-2048', 'ml-dsa-65'] as const;
-
-export function KeysScreen({ onError }: { onError: (message: string) => void }) {
+export function KeysScreen() {
   const wallet = walletApi();
-  const [keys, setKeys] = useState<KeyInfo[]>([]);
-  const [selected, setSelected] = useState<string>('');
-  const [label, setLabel] = useState('');
-  const [algorithm, setAlgorithm] = useState<(typeof SIGNING_ALGORITHMS)[number]>('ed25519');
-  const [guarded, setGuarded] = useState(false);
-  const [busy, setBusy] = useState(false);
-
-  const load = useCallback(async () => {
-    const r = await unwrap(wallet.keys.list({}));
-    // keys.list pages go in key-id order (random ids); people expect their keys oldest first.
-    const list = [...r.keys].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
-    setKeys(list);
-    setSelected((s) => (s && list.some((k) => k.id === s) ? s : (list.find((k) => k.purposes.includes('sign'))?.id ?? '')));
-  }, [wallet]);
+  const { keys, error: loadError, reload } = useKeys();
+  const [selected, setSelected] = useState('');
+  const [providers, setProviders] = useState<string[]>(['software']);
+  const [message, setMessage] = useState('');
+  const [approvalForImport, setApprovalForImport] = useState(false);
+  const { busy, error, run } = useAction();
 
   useEffect(() => {
-    load().catch((e) => onError(errorText(e)));
-  }, [load, onError]);
+    void unwrap(wallet.kms.status({ probe: false }))
+      .then((s) => setProviders(['software', ...s.tokens.map((t) => `pkcs11:${t.serial}`)]))
+      .catch(() => undefined);
+  }, [wallet]);
 
-  const act = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    onError('');
-    try {
-      await fn();
-      await load();
-    } catch (e) {
-      onError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const generate = () =>
-    act(async () => {
-      const key = await unwrap(wallet.keys.generate({ algorithm, label: label || `${algorithm} key`, requiresApproval: guarded }));
-      setSelected(key.id);
-      setLabel('');
-      setGuarded(false);
+  const importKey = () =>
+    run('Waiting for the key in the trusted import window…', async () => {
+      const r = await unwrap(wallet.keys.importKey({ label: 'Imported key', ...(approvalForImport ? { requiresApproval: true } : {}) }));
+      if (r.imported && r.key) {
+        setMessage(`Imported “${r.key.label}” (${r.key.algorithm}).`);
+        setSelected(r.key.id);
+      }
+      await reload();
     });
 
-  const createSeed = () =>
-    act(async () => {
-      const r = await unwrap(wallet.keys.createSeed({ label: label || 'Recovery phrase', words: 24 }));
-      if (r.created) setLabel('');
-    });
-
+  const detail = keys?.find((k) => k.id === selected);
   return (
-    <div className="grid">
-      <section className="card" aria-labelledby="keys-title">
-        <h2 id="keys-title">Keys</h2>
-        {keys.length === 0 ? (
-          <p className="muted">No keys yet. Generate one below.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr><th>Label</th><th>Algorithm</th><th>Id</th><th>Approval</th></tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr key={k.id} className={k.id === selected ? 'selected' : ''} onClick={() => k.purposes.includes('sign') && setSelected(k.id)}>
-                  <td>{k.label}</td>
-                  <td><code>{k.algorithm}</code></td>
-                  <td><code title={k.id}>{k.id.slice(0, 10)}…</code></td>
-                  <td>{k.requiresApproval ? 'asks' : ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        <h3>New key</h3>
-        <div className="form">
-          <label>Label<input value={label} maxLength={100} onChange={(e) => setLabel(e.target.value)} placeholder="e.g. Savings" /></label>
-          <label>Algorithm
-            <select value={algorithm} onChange={(e) => setAlgorithm(e.target.value as typeof algorithm)}>
-              {SIGNING_ALGORITHMS.map((a) => <option key={a} value={a}>{a}</option>)}
-            </select>
-          </label>
-          <label className="check"><input type="checkbox" checked={guarded} onChange={(e) => setGuarded(e.target.checked)} />Ask me before each use</label>
-          <div className="row">
-            <button disabled={busy} onClick={generate}>Generate key</button>
-            <button className="secondary" disabled={busy} onClick={createSeed}>New recovery phrase</button>
-          </div>
+    <section aria-labelledby="keys-title">
+      <div className="screen-head"><h2 id="keys-title">Keys</h2><span className="muted">{keys ? `${keys.length} keys` : ''}</span></div>
+      {loadError && <ErrorBanner error={loadError} />}
+      {message && <Success>{message}</Success>}
+      <div className="grid" style={{ gridTemplateColumns: detail ? 'minmax(0, 1fr) minmax(0, 1.15fr)' : undefined }}>
+        <div className="card">
+          {keys && keys.length === 0 && <p className="muted">No keys yet. Generate one below, or import one.</p>}
+          {keys && keys.length > 0 && (
+            <table aria-label="Keys">
+              <thead><tr><th scope="col">Label</th><th scope="col">Algorithm</th><th scope="col">Lives in</th><th scope="col">Uses</th><th scope="col">Guards</th></tr></thead>
+              <tbody>
+                {keys.map((k) => {
+                  const p = providerLabel(k.provider);
+                  return (
+                    <tr key={k.id} className={k.id === selected ? 'selected' : ''}>
+                      <td>
+                        <button className="link" onClick={() => { setSelected(k.id); setMessage(''); }} aria-label={`Details of ${k.label || k.id}`}>{k.label || shorten(k.id)}</button>
+                      </td>
+                      <td><code>{k.algorithm}</code></td>
+                      <td>{p.kind === 'software' ? 'software' : p.kind === 'token' ? 'token' : 'remote'}</td>
+                      <td><span className="chips">{k.purposes.map((x) => <span key={x} className="chip">{purposeText(x)}</span>)}</span></td>
+                      <td>
+                        <span className="chips">
+                          {k.requiresApproval && <span className="chip guard">asks</span>}
+                          {k.exportable && <span className="chip guard">exportable</span>}
+                          {k.derivation && <span className="chip">derived</span>}
+                        </span>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )}
+          <GenerateKeyForm
+            providers={providers}
+            onCreated={(k) => {
+              setMessage(`Generated “${k.label}” (${k.algorithm}).`);
+              setSelected(k.id);
+              void reload();
+            }}
+          />
+          <h3>Import a key</h3>
+          <p className="hint">You paste the key (a JWK, a PEM private or public key, or secret bytes) in a trusted window, never here.</p>
+          {error && <ErrorBanner error={error} />}
+          {busy && <Progress text={busy} />}
+          <label className="check"><input type="checkbox" checked={approvalForImport} onChange={(e) => setApprovalForImport(e.target.checked)} />Ask me before each use of the imported key</label>
+          <div className="row" style={{ marginTop: 8 }}><button className="secondary" onClick={() => void importKey()} disabled={!!busy}>Import a key…</button></div>
         </div>
-      </section>
-      <SignPanel keys={keys.filter((k) => k.purposes.includes('sign'))} selected={selected} onSelect={setSelected} onError={onError} />
-    </div>
+        {detail && (
+          <KeyDetail
+            keyInfo={detail}
+            onChanged={() => void reload()}
+            onDeleted={() => {
+              setMessage(`Deleted “${detail.label || detail.id}”.`);
+              setSelected('');
+              void reload();
+            }}
+            onClose={() => setSelected('')}
+          />
+        )}
+      </div>
+    </section>
   );
 }

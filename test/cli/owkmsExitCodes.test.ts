@@ -33,7 +33,9 @@ async function runAll(cases: string[][], env: Record<string, string> = ENV): Pro
 describe('usage errors exit 2, before a KMS starts', () => {
   it('for a missing required option of every command that has one, naming the option', async () => {
     // Each case leaves out one required option and gives the command's others a value they take.
-    const sample = (o: OptionSpec) => (o.choices ? o.choices[0]! : o.range ? String(o.range[0]) : 'AAAA');
+    // A value of the option's form: base64url, a whole number, or an address (eth sign-tx).
+    const forms = ['AAAA', '1', `0x${'11'.repeat(20)}`];
+    const sample = (o: OptionSpec) => (o.choices ? o.choices[0]! : o.range ? String(o.range[0]) : forms.find((v) => !o.pattern || o.pattern.re.test(v)) ?? 'AAAA');
     const cases = COMMANDS.flatMap((c) => {
       const required = Object.entries(c.options).filter(([, o]) => o.required);
       return required.map(([name]) => ({

@@ -23,6 +23,7 @@ const B = 'aGVsbG8'; // base64url bytes
 const RPC_ONLY: Partial<Record<MethodName, string>> = {
   'kms.unlock': 'every command that needs it unlocks first, with the passphrase or PIN it is given',
   'tokens.logout': 'a one-shot run ends its token sessions with its KMS',
+  'kms.configure': "a one-shot run's KMS ends with the command, so its key cache time is moot; for long-lived KMSs (the desktop app's Settings)",
   'pkcs11.login': "the PKCS#11 module's C_Login, through the agent",
   'pkcs11.pinStatus': "the PKCS#11 module's token flags, through the agent",
   'webkms.createKeystore': 'owkms serve --webkms, for its REST clients',
@@ -61,6 +62,14 @@ const VARIANTS: Record<string, string[][]> = {
   'keys retire': [[ID, '--below', '3']],
   sign: [[ID, '--scheme', 'ecdsa', '--hash', 'sha256', '--prehashed', '--format', 'der', '--context', B]],
   verify: [[ID, '--signature', B, '--scheme', 'ml-dsa', '--hash', 'sha512', '--prehashed', '--format', 'p1363', '--context', B]],
+  'verify-public': [
+    ['--alg', 'ed25519', '--public-key', '{"kty":"OKP","crv":"Ed25519","x":"aGVsbG8"}', '--signature', B, '--scheme', 'eddsa', '--hash', 'sha256', '--prehashed', '--format', 'p1363', '--context', B],
+    ['--alg', 'p256', '--public-key', B, '--key-format', 'spki', '--signature', B],
+  ],
+  'eth sign-tx': [
+    [ID, '--chain-id', '1', '--nonce', '0', '--to', '0x' + 'ab'.repeat(20), '--value', '1000000000000000000', '--gas-limit', '21000', '--max-fee', '30000000000', '--max-priority-fee', '1000000000', '--data', '0x00'],
+  ],
+  'eth sign-typed-data': [[ID]],
   jws: [[ID, '--header', '{"alg":"ES256","kid":"k"}']],
   encrypt: [[ID, '--mode', 'gcm', '--aad', B, '--iv', B]],
   decrypt: [[ID, '--iv', B, '--tag', B, '--mode', 'gcm', '--aad', B, '--key-version', '2']],
@@ -123,6 +132,7 @@ function fakeInvocation(rest: string[], values: Invocation['options'], command: 
   const stdin =
     command === 'batch' ? JSON.stringify([{ method: 'crypto.mac', params: { id: ID, data: B } }])
     : command === 'keys import' && values.format === 'mnemonic' ? 'abandon abandon about'
+    : command === 'eth sign-typed-data' ? JSON.stringify({ types: { Mail: [{ name: 'contents', type: 'string' }] }, primaryType: 'Mail', domain: { name: 'n', version: '1', chainId: 1, verifyingContract: '0x' + 'cc'.repeat(20), salt: '0x' + '00'.repeat(32) }, message: { contents: 'hi' } })
     : command === 'wallet import' ? JSON.stringify({ wallet: { type: 'EncryptedWallet', id: 'urn:uuid:1' } })
     : 'key bytes';
   return {
@@ -173,7 +183,7 @@ describe('owkms reaches every protocol option', () => {
       const params = await command.params(fakeInvocation(parsed.rest, parsed.values, name));
       const checked = METHODS[method].params.safeParse(params);
       expect({ variant, issues: checked.success ? [] : checked.error.issues }).toEqual({ variant, issues: [] });
-      for (const f of valueFields(params, '', ['peerPublicKey', 'header', 'data'])) produced.add(f);
+      for (const f of valueFields(params, '', ['peerPublicKey', 'header', 'data', 'publicKey.data', 'typedData.types', 'typedData.message'])) produced.add(f);
     }
     expect([...used].sort()).toEqual(Object.keys(command.options).sort());
     if (!method) return;

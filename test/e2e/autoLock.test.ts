@@ -21,6 +21,7 @@ describe('auto-lock in Chromium', () => {
   });
 
   it('locks after the idle time, and renderer calls do not keep it open', async () => {
+    await w.button('Create a new wallet').click();
     await w.button('Create wallet').click();
     const prompt = await nextPrompt(h.shell, 'create');
     await fillCreate(prompt, PASSPHRASE);

@@ -1,18 +1,27 @@
 // Nothing secret reaches the renderer: a full flow with a canary passphrase, a canary token PIN (a real SoftHSM2
 // token) and the mnemonic the KMS made; every message the wallet page received, recorded at the binding (replies
-// and events), is searched for each in raw, hex, base64 and base64url forms.
+// and events), is searched for each in raw, hex, base64 and base64url forms; so are a recovery phrase and BIP39
+// passphrase typed in the restore prompt and a private key pasted in the import prompt.
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSoftHsm, type SoftHsm } from '../services/softhsm.js';
 import { pageCall, startHarness, type Harness } from './harness.js';
-import { confirmMnemonic, fillCreate, fillPin, fillUnlock, nextPrompt, promptError, readMnemonic, waitClosed } from './pages/promptPages.js';
+import { KeysPage } from './pages/keysPage.js';
+import { confirmMnemonic, fillCreate, fillImport, fillPin, fillRestore, fillUnlock, nextPrompt, promptError, readMnemonic, waitClosed } from './pages/promptPages.js';
+import { SignPage } from './pages/signPage.js';
 import { WalletPage } from './pages/walletPage.js';
 
 const run = promisify(execFile);
 const CANARY_PASSPHRASE = 'Canary-Passphrase-5f3a9c';
 const CANARY_PIN = 'CanaryPin-81d2e7';
 const TOKEN_LABEL = 'canary-token';
+/** BIP39's test vector words (valid checksum) and a BIP39 passphrase: restored in the restore prompt. */
+const CANARY_MNEMONIC = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
+const CANARY_BIP39 = 'Canary-Bip39-77c1';
+/** A private key imported through the import prompt. */
+const CANARY_KEY = generateKeyPairSync('ed25519').privateKey;
 
 /** The forms a secret could take in a message: as is, hex, base64 and base64url of its UTF-8 bytes. */
 export function forms(secret: string): string[] {
@@ -48,9 +57,10 @@ describe('nothing secret reaches the renderer', () => {
     expect(leaks(planted, CANARY_PIN)).toEqual([Buffer.from(CANARY_PIN).toString('base64url')]);
   });
 
-  it('a full flow: create, unlock, token PIN, recovery phrase, sign; no canary in any message the page got', async () => {
+  it('a full flow: create, unlock, token PIN, recovery phrase, restore, import, sign; no canary in any message the page got', async () => {
     const w = new WalletPage(await h.shell.openWallet());
     await w.expectState('No wallet');
+    await w.button('Create a new wallet').click();
     await w.button('Create wallet').click();
     let prompt = await nextPrompt(h.shell, 'create');
     await fillCreate(prompt, CANARY_PASSPHRASE, `${CANARY_PASSPHRASE}x`);
@@ -58,9 +68,9 @@ describe('nothing secret reaches the renderer', () => {
     await fillCreate(prompt, CANARY_PASSPHRASE);
     await waitClosed(prompt);
     await w.expectState('Unlocked');
+    await w.button('Skip for now').click();
 
-    await w.button('Lock').click();
-    await w.expectState('Locked');
+    await w.lock();
     await w.button('Unlock').click();
     prompt = await nextPrompt(h.shell, 'unlock');
     await fillUnlock(prompt, `${CANARY_PASSPHRASE}-wrong`);
@@ -85,7 +95,8 @@ describe('nothing secret reaches the renderer', () => {
     const tokens = listed.result as { tokens: Array<{ label: string; pin: { loggedIn: boolean } }> };
     expect(tokens.tokens.find((t) => t.label === TOKEN_LABEL)?.pin.loggedIn).toBe(true);
 
-    await w.button('New recovery phrase').click();
+    await w.go('Accounts');
+    await w.button('Create a recovery phrase').click();
     prompt = await nextPrompt(h.shell, 'mnemonic');
     const words = await readMnemonic(prompt);
     await prompt.getByRole('button', { name: 'I wrote them down' }).click();
@@ -95,11 +106,26 @@ describe('nothing secret reaches the renderer', () => {
     const mnemonic = words.join(' ');
     expect(words).toHaveLength(24);
 
-    await w.generate('Daily', 'ed25519');
-    await w.selectKey('Daily');
-    await w.typeMessage('canary run');
-    await w.button('Sign').click();
-    await expect.poll(() => w.signature().inputValue()).not.toBe('');
+    // A recovery phrase restored with a BIP39 passphrase, and a private key imported, both in trusted prompts.
+    await w.button('Restore another phrase').click();
+    prompt = await nextPrompt(h.shell, 'restore');
+    await fillRestore(prompt, CANARY_MNEMONIC, CANARY_BIP39);
+    await waitClosed(prompt);
+    await w.go('Keys');
+    const k = new KeysPage(w.page);
+    await k.importKey();
+    prompt = await nextPrompt(h.shell, 'import');
+    await fillImport(prompt, 'pkcs8', CANARY_KEY.export({ format: 'pem', type: 'pkcs8' }) as string);
+    await waitClosed(prompt);
+    await k.generate('Daily', 'ed25519');
+    await k.waitForKey('Daily');
+    await w.go('Sign and verify');
+    const s = new SignPage(w.page);
+    const panel = await s.tab('Message');
+    await s.chooseKey(panel, 'Daily');
+    await panel.getByRole('textbox', { name: 'Message' }).fill('canary run');
+    await s.sign(panel);
+    await s.signature(panel).waitFor();
     // The renderer asking for the secrets outright gets refusals.
     const keys = ((await pageCall(w.page, 'keys', 'list', {})).result as { keys: Array<{ id: string; algorithm: string }> }).keys;
     const seed = keys.find((k) => k.algorithm === 'hd-seed')!;
@@ -116,10 +142,16 @@ describe('nothing secret reaches the renderer', () => {
     expect(leaks(received, CANARY_PASSPHRASE)).toEqual([]);
     expect(leaks(received, CANARY_PIN)).toEqual([]);
     expect(leaks(received, mnemonic)).toEqual([]);
+    expect(leaks(received, CANARY_MNEMONIC)).toEqual([]);
+    expect(leaks(received, CANARY_BIP39)).toEqual([]);
+    const canaryD = (CANARY_KEY.export({ format: 'jwk' }) as { d: string }).d;
+    expect(received.some((r) => r.includes(Buffer.from(canaryD, 'base64url').toString('hex')))).toBe(false);
+    expect(received.some((r) => r.includes(canaryD))).toBe(false);
+    expect(received.some((r) => r.includes((CANARY_KEY.export({ format: 'der', type: 'pkcs8' }) as Buffer).toString('base64url').slice(0, 40)))).toBe(false);
     expect(leaks(received, words.slice(0, 4).join(' '))).toEqual([]);
     expect(leaks(received, JSON.stringify(words.slice(0, 3)).slice(0, -1))).toEqual([]);
     // And the page's DOM holds none of them either.
     const html = await w.page.content();
-    for (const s of [CANARY_PASSPHRASE, CANARY_PIN, mnemonic]) expect(html.includes(s)).toBe(false);
+    for (const secret of [CANARY_PASSPHRASE, CANARY_PIN, mnemonic, CANARY_MNEMONIC, CANARY_BIP39, canaryD]) expect(html.includes(secret)).toBe(false);
   });
 });

@@ -2,6 +2,7 @@
 // public keys, and the attributes that prove a key is non-extractable.
 import pkcs11js from 'pkcs11js';
 import { KmsError } from '../../api/index.js';
+import { CKR } from './pkcs11Constants.js';
 import type { SessionPool } from './sessionPool.js';
 import { algorithmFromAttributes, rsaSpki, unwrapEcPoint, type TokenAlgorithm } from './tokenAlgorithms.js';
 
@@ -39,13 +40,29 @@ export function findKey(pool: SessionPool, session: Buffer, cls: KeyClass, ckaId
 /** CKA_KEY_TYPE of each family (CKK_EC_EDWARDS is 0x40, PKCS#11 3.0). */
 const KEY_TYPE: Record<TokenAlgorithm['family'], number> = { ec: pkcs11js.CKK_EC, ed25519: 0x40, rsa: pkcs11js.CKK_RSA, aes: pkcs11js.CKK_AES };
 
+/** Whether the pool's token is still in its slot (the same serial). */
+function tokenPresent(pool: SessionPool): boolean {
+  try {
+    if (!pool.lib.C_GetSlotList(true).some((s) => s.equals(pool.slot))) return false;
+    return pool.lib.C_GetTokenInfo(pool.slot).serialNumber.trim() === pool.serial;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Like findKey, but NOT_FOUND when absent, and with `alg` the key type is checked once per handle: a mechanism of
+ * Like findKey, but NOT_FOUND when absent (TOKEN_ERROR when the token itself is gone), and with `alg` the key type is checked once per handle: a mechanism of
  * another family on a key crashes some modules (SoftHSM2 2.6.1 segfaults on RSA-PSS with an EC key).
  */
 export function requireKey(pool: SessionPool, session: Buffer, cls: KeyClass, ckaId: string, alg?: TokenAlgorithm): Buffer {
   const handle = findKey(pool, session, cls, ckaId);
-  if (!handle) throw new KmsError('NOT_FOUND', `token ${pool.serial} has no ${cls} key with CKA_ID ${ckaId}`);
+  if (!handle) {
+    // A token pulled out shows no objects to a session opened before (SoftHSM2 among others): that is not a deleted
+    // key. It is reported as a module reports a removed token, so the token service drops the pool as for any lost
+    // token (TOKEN_ERROR, and a returning token is found again on the next call).
+    if (!tokenPresent(pool)) throw Object.assign(new Error('CKR_TOKEN_NOT_PRESENT (no objects: the token is not in its slot)'), { code: CKR.TOKEN_NOT_PRESENT });
+    throw new KmsError('NOT_FOUND', `token ${pool.serial} has no ${cls} key with CKA_ID ${ckaId}`);
+  }
   if (alg) {
     const checked = `checked:${cls}:${ckaId}:${alg.family}`;
     if (!pool.handles.has(checked)) {

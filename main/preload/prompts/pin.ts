@@ -5,6 +5,6 @@ import { promptCalls } from './promptBridge.js';
 const c = promptCalls('pin');
 contextBridge.exposeInMainWorld('pinPrompt', {
   view: c.view,
-  login: (pin: string) => c.submit({ pin: String(pin) }),
+  login: (pin: string, confirmFinalTry = false) => c.submit({ pin: String(pin), ...(confirmFinalTry === true ? { confirmFinalTry: 'yes' } : {}) }),
   cancel: c.cancel,
 });

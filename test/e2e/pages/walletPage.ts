@@ -1,6 +1,11 @@
-// The wallet window, as a user sees it: found by role and accessible name.
+// The wallet window's frame, as a user sees it: the state pill, "Lock now", the side navigation, banners. Found by
+// role and accessible name. Each screen has its own page object beside this one.
 import { expect } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
+import type { ChromiumShell } from '../../../main/chromium/chromiumShell.js';
+import { fillCreate, nextPrompt, waitClosed } from './promptPages.js';
+
+export type ScreenName = 'Accounts' | 'Ethereum' | 'Sign and verify' | 'Encrypt' | 'Keys' | 'Tokens' | 'Security' | 'Audit log' | 'Settings';
 
 export class WalletPage {
   constructor(readonly page: Page) {}
@@ -25,39 +30,48 @@ export class WalletPage {
     return this.page.locator('p.note');
   }
 
-  async generate(label: string, algorithm: string, guarded = false): Promise<void> {
-    await this.page.getByLabel('Label').fill(label);
-    await this.page.getByRole('combobox', { name: 'Algorithm' }).selectOption(algorithm);
-    const box = this.page.getByLabel('Ask me before each use');
-    if ((await box.isChecked()) !== guarded) await box.click();
-    await this.button('Generate key').click();
-    await this.page.getByRole('cell', { name: label, exact: true }).waitFor();
+  async go(screen: ScreenName): Promise<void> {
+    await this.page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: screen, exact: true }).click();
+    await this.page.getByRole('heading', { level: 2, name: screen === 'Encrypt' ? 'Encrypt and decrypt' : screen }).waitFor();
   }
 
-  async selectKey(label: string): Promise<void> {
-    const select = this.page.getByRole('combobox', { name: 'Key' });
-    const option = select.locator('option', { hasText: `${label} (` });
-    await select.selectOption(await option.getAttribute('value'));
-  }
-
-  async typeMessage(text: string): Promise<void> {
-    await this.page.getByLabel('Message').fill(text);
-  }
-
-  signature(): Locator {
-    return this.page.getByLabel('Signature (base64url)');
-  }
-
-  async expectVerdict(text: string): Promise<void> {
-    await this.page.getByTestId('verdict').filter({ hasText: text }).waitFor();
+  async lock(): Promise<void> {
+    await this.button('Lock now').click();
+    await this.expectState('Locked');
   }
 
   async errorText(): Promise<string> {
-    await this.alert().waitFor();
-    return (await this.alert().textContent()) ?? '';
+    await this.alert().first().waitFor();
+    return (await this.alert().first().textContent()) ?? '';
+  }
+
+  /** Onboarding the short way: a passphrase wallet, the recovery phrase skipped. */
+  async createPassphraseWallet(shell: ChromiumShell, passphrase: string): Promise<void> {
+    await this.expectState('No wallet');
+    await this.button('Create a new wallet').click();
+    await this.button('Create wallet').click();
+    const prompt = await nextPrompt(shell, 'create');
+    await fillCreate(prompt, passphrase);
+    await waitClosed(prompt);
+    await this.expectState('Unlocked');
+    await this.button('Skip for now').click();
+    await this.page.getByRole('navigation', { name: 'Screens' }).waitFor();
   }
 }
 
 export async function expectNoAlert(page: Page): Promise<void> {
   expect(await page.getByRole('alert').count()).toBe(0);
+}
+
+/** Waits for a status line with `text`; if an error banner shows first, fails with its words. */
+export async function expectStatus(scope: Page | import('playwright-core').Locator, text: string | RegExp, timeout = 30_000): Promise<void> {
+  const status = scope.getByRole('status').filter({ hasText: text });
+  const alert = scope.getByRole('alert');
+  try {
+    await status.or(alert).first().waitFor({ timeout });
+  } catch {
+    const page = 'page' in scope && typeof scope.page === 'function' ? scope.page() : (scope as Page);
+    throw new Error(`expected "${String(text)}"; the page shows: ${((await page.locator('main').textContent()) ?? '').slice(0, 1500)}`);
+  }
+  if (!(await status.count())) throw new Error(`expected "${String(text)}", the screen says: ${(await alert.first().textContent()) ?? ''}`);
 }

@@ -12,6 +12,7 @@ const ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const DATA = b64u('data');
 const PEM = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----';
 const DID = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+const ETH_TO = '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC';
 const JWK = { kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', key_ops: ['verify'], ext: true };
 
 /** One valid params object per method, with at least one string (or member name) wherever the schema has one. */
@@ -21,6 +22,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'kms.unlock': { passphrase: PASSPHRASE, pin: '1234' },
   'kms.changeSealers': { sealers: [{ kind: 'passphrase', passphrase: PASSPHRASE }], passphrase: PASSPHRASE, pin: '1234' },
   'kms.lock': {},
+  'kms.configure': { keyCacheMs: 60_000 },
   'keys.generate': { algorithm: 'hd-seed', label: 'a label', provider: 'software', words: 12, bip39Passphrase: 'extra words', purposes: ['derive'], callers: ['app'] },
   'keys.import': { format: 'jwk', data: JWK, algorithm: 'ed25519', label: 'imported' },
   'keys.list': { cursor: '12', limit: 10 },
@@ -33,6 +35,17 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'keys.export': { id: ID, format: 'raw', wrapWith: ID, mode: 'kw' },
   'crypto.sign': { id: ID, data: DATA, scheme: 'eddsa', hash: 'sha256', format: 'der', context: DATA },
   'crypto.verify': { id: ID, data: DATA, signature: DATA },
+  'crypto.verifyWithPublicKey': { algorithm: 'ed25519', publicKey: { format: 'jwk', data: JWK }, data: DATA, signature: DATA, scheme: 'eddsa' },
+  'crypto.signEthTransaction': { id: ID, tx: { chainId: '1', nonce: '0', to: ETH_TO, value: '1', gasLimit: '21000', maxFeePerGas: '2', maxPriorityFeePerGas: '1', data: '0x00' } },
+  'crypto.signTypedData': {
+    id: ID,
+    typedData: {
+      types: { Mail: [{ name: 'contents', type: 'string' }] },
+      primaryType: 'Mail',
+      domain: { name: 'Ether Mail', version: '1', chainId: '1', verifyingContract: ETH_TO, salt: `0x${'00'.repeat(32)}` },
+      message: { contents: 'Hello, Bob!' },
+    },
+  },
   'crypto.encrypt': { id: ID, data: DATA, mode: 'gcm', iv: DATA, aad: DATA },
   'crypto.decrypt': { id: ID, data: DATA, mode: 'gcm', iv: DATA, tag: DATA, aad: DATA },
   'crypto.mac': { id: ID, data: DATA },

@@ -40,7 +40,7 @@ async function kms(opts: { init?: boolean; dir?: string } = {}): Promise<TestKms
 }
 
 beforeAll(async () => {
-  hsm = await startSoftHsm(['keys', 'pins', 'pins-pre', 'unplug', 'seal-any', 'seal-all']);
+  hsm = await startSoftHsm(['keys', 'pins', 'pins-pre', 'unplug', 'unplug-unused', 'seal-any', 'seal-all']);
   raw = new RawPkcs11(hsm.modulePath);
 });
 
@@ -563,6 +563,24 @@ describe('a token removed mid-session', () => {
     const signs = auditOf(await auditAll(k.client), 'crypto.sign', onToken.id).map((e) => e.outcome);
     expect(sorted(signs)).toEqual(sorted(['ok', 'TOKEN_ERROR', 'TOKEN_ERROR', 'ok']));
     expect(await k.client.call('audit.verify', {})).toMatchObject({ ok: true });
+  });
+});
+
+describe('a token removed before its key was ever used', () => {
+  it('is TOKEN_ERROR (the token is away), never NOT_FOUND (the key is not deleted); back, one login and the key signs', async () => {
+    const t = token('unplug-unused');
+    const k = await kms();
+    await k.client.call('tokens.login', { token: t.serial, pin: t.pin });
+    const onToken = await k.client.call('keys.generate', { algorithm: 'p256', provider: `pkcs11:${t.serial}` });
+    const putBack = await hsm.unplug(t.serial);
+    try {
+      expect(await kindOf(sign(k.client, onToken.id, message))).toBe('TOKEN_ERROR');
+    } finally {
+      await putBack();
+    }
+    // The first login after the token returns works (the lost token's pool was dropped when it was found away).
+    expect(await k.client.call('tokens.login', { token: t.serial, pin: t.pin })).toEqual({ serial: t.serial, loggedIn: true });
+    expect(nodeVerify('sha256', message, { key: publicKeyOf(onToken), dsaEncoding: 'ieee-p1363' }, await sign(k.client, onToken.id, message))).toBe(true);
   });
 });
 

@@ -11,6 +11,12 @@ describe('what an approval prompt shows', () => {
     expect(v).toMatchObject({ action: 'Sign a message', keyLabel: 'Vault', algorithm: 'p256', caller: 'ui', what: { kind: 'message', text: 'Pay 5 EUR to Bob\nthanks' } });
   });
 
+  it('deleting a key, or retiring its versions, says what cannot be undone; other changes do not warn', () => {
+    expect(approvalView('keys.delete', { id: key.id }, key)).toMatchObject({ action: 'Delete the key', what: { kind: 'details', lines: [] }, warning: expect.stringMatching(/destroyed for good/) });
+    expect(approvalView('keys.retireVersions', { id: key.id, below: 2 }, key).warning).toMatch(/cannot be decrypted again/);
+    expect(approvalView('keys.rotate', { id: key.id }, key).warning).toBeUndefined();
+  });
+
   it('binary data, and text that could hide what is signed, by SHA-256', () => {
     for (const data of [Buffer.from([0, 1, 2, 255]), Buffer.from('pay \u202eboB ot 5'), Buffer.from('a\u0000b'), Buffer.from([0xc3, 0x28])]) {
       const v = approvalView('crypto.sign', { id: key.id, data: b64u(data) }, key);

@@ -19,7 +19,7 @@ export interface CoreFixture {
   close(): Promise<void>;
 }
 
-export async function startCore(opts: { rateLimit?: RateLimit; approvals?: { maxQueued: number; timeoutMs: number } } = {}): Promise<CoreFixture> {
+export async function startCore(opts: { rateLimit?: RateLimit; approvals?: { maxQueued: number; timeoutMs: number }; settingsFile?: string } = {}): Promise<CoreFixture> {
   const dir = tempDir('owkms-core-');
   const prompts = new ScriptedPrompts();
   const events: WalletEvent[] = [];
@@ -30,6 +30,7 @@ export async function startCore(opts: { rateLimit?: RateLimit; approvals?: { max
     notify: (e) => events.push(e),
     ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
     ...(opts.approvals ? { approvals: opts.approvals } : {}),
+    ...(opts.settingsFile ? { settingsFile: opts.settingsFile } : {}),
   });
   const forwarded: CoreFixture['forwarded'] = [];
   const call = core.supervisor.call.bind(core.supervisor);

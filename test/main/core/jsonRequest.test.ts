@@ -8,7 +8,8 @@ describe('copyJson: what the renderer sent, as plain JSON under limits', () => {
       fc.property(fc.jsonValue({ maxDepth: 6 }), (v) => {
         const r = copyJson(v);
         expect(r.ok).toBe(true);
-        if (r.ok) expect(r.value).toEqual(JSON.parse(JSON.stringify(v)));
+        // The same JSON text (JSON has no -0: a -0 from the renderer is kept, and is written as 0 like any 0).
+        if (r.ok) expect(JSON.stringify(r.value)).toBe(JSON.stringify(v));
       }),
     );
   });

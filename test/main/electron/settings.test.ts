@@ -70,8 +70,8 @@ describe('app settings', () => {
     expect(RESPONSE_HEADERS['X-Content-Type-Options']).toBe('nosniff');
   });
 
-  it('denies every permission and opens only allowlisted https pages outside', () => {
-    expect(ALLOWED_PERMISSIONS).toEqual([]);
+  it('denies every permission but writing the clipboard, and opens only allowlisted https pages outside', () => {
+    expect(ALLOWED_PERMISSIONS).toEqual(['clipboard-sanitized-write']);
     expect(isAllowedExternal('https://github.com/openwallet')).toBe(true);
     for (const url of ['http://github.com/', 'https://github.com.evil.test/', 'https://user@github.com/', 'file:///etc/passwd', 'javascript:alert(1)', 'app://wallet/', 'not a url', 'smb://github.com/']) {
       expect(isAllowedExternal(url), url).toBe(false);

@@ -17,10 +17,11 @@ describe('window.wallet', () => {
 
   it('has exactly the allowed methods and the flows, by namespace', () => {
     const names = Object.entries(api).flatMap(([ns, fns]) => Object.keys(fns).map((f) => `${ns}.${f}`)).sort();
-    expect(names).toEqual([...UI_METHODS, 'keys.createSeed', 'tokens.login', 'session.createWallet', 'session.unlock', 'session.onEvent'].sort());
+    const flows = ['keys.createSeed', 'keys.restoreSeed', 'keys.importKey', 'tokens.login', 'session.createWallet', 'session.unlock', 'session.onEvent', 'settings.get', 'settings.update'];
+    expect(names).toEqual([...UI_METHODS, ...flows].sort());
     // tokens.login is there as the flow that opens the PIN prompt (it sends flow.tokenLogin, never a PIN).
     for (const m of UI_FORBIDDEN.filter((m) => m !== 'tokens.login')) expect(names).not.toContain(m);
-    expect(Object.keys(api).sort()).toEqual(['audit', 'crypto', 'keys', 'kms', 'session', 'tokens']);
+    expect(Object.keys(api).sort()).toEqual(['audit', 'crypto', 'keys', 'kms', 'session', 'settings', 'tokens']);
   });
 
   it('each function sends its own method and nothing else', async () => {
@@ -34,10 +35,20 @@ describe('window.wallet', () => {
     await api.keys!.createSeed!({ words: 12 });
     await api.session!.unlock!();
     await api.tokens!.login!({ token: 't', pin: '1234' });
+    await api.keys!.restoreSeed!({ label: 'r' });
+    await api.keys!.importKey!({});
+    await api.settings!.get!();
+    await api.settings!.update!({ autoLockMinutes: 1 });
+    await api.session!.createWallet!({ sealers: ['tpm'] });
     expect(sent).toEqual([
       { method: 'flow.createSeed', params: { words: 12 } },
       { method: 'flow.unlock' },
       { method: 'flow.tokenLogin', params: { token: 't', pin: '1234' } }, // main refuses the extra member (tested in flows)
+      { method: 'flow.restoreSeed', params: { label: 'r' } },
+      { method: 'flow.importKey', params: {} },
+      { method: 'flow.getSettings' },
+      { method: 'flow.updateSettings', params: { autoLockMinutes: 1 } },
+      { method: 'flow.createWallet', params: { sealers: ['tpm'] } },
     ]);
   });
 
