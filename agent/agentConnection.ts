@@ -16,6 +16,8 @@ export class AgentConnection {
   private role: AgentRole | undefined;
   private engine: P11Engine | undefined;
   private helloFailures = 0;
+  /** `cli` rights from the person's approval of this terminal session (the app), not from the token. */
+  private viaSession = false;
   private closed = false;
   /** Lines that arrive before the hello is done wait for it (the hello may wait for a person's approval). */
   private beforeHello: Promise<void> = Promise.resolve();
@@ -80,7 +82,8 @@ export class AgentConnection {
     if (p.role === 'cli') {
       // Same user is not enough for cli rights (which include export, delete and re-sealing): show the session token,
       // or run in a terminal session the person approved in the desktop app's trusted prompt.
-      if (!this.agent.tokens.valid(p.session) && !(await this.agent.admitCliSession(this.peer))) {
+      this.viaSession = !this.agent.tokens.valid(p.session);
+      if (this.viaSession && !(await this.agent.admitCliSession(this.peer))) {
         throw new KmsError('POLICY_DENIED', 'owkms needs the session token of this agent ($OWKMS_SESSION, printed by owkms agent), or the desktop app\'s approval of this terminal session', { data: { path: store } });
       }
       this.role = 'cli';
@@ -97,7 +100,7 @@ export class AgentConnection {
 
   private async forwardCli(req: RpcRequest): Promise<unknown> {
     if (req.method.startsWith('agent.')) throw new KmsError('UNKNOWN_METHOD', `unknown method '${req.method.slice(0, 64)}'`);
-    await this.agent.approveCli(this.peer, req.method, req.params);
+    await this.agent.approveCli(this.peer, req.method, req.params, this.viaSession);
     const result = await this.agent.kms().callUnchecked(req.method, req.params, { caller: 'cli', timeoutMs: AGENT_CALL_TIMEOUT_MS });
     if (req.method === 'kms.lock') this.agent.locked();
     if (req.method === 'kms.unlock' || req.method === 'kms.init') this.agent.unlocked();

@@ -34,7 +34,7 @@ export interface AgentContext {
   admitCliSession(peer: PeerCredentials): Promise<boolean>;
   gate(peer: PeerCredentials): KmsGate;
   /** Ask the approver before a cli request on a guarded key, when the agent was told to (the desktop app). */
-  approveCli(peer: PeerCredentials, method: string, params: unknown): Promise<void>;
+  approveCli(peer: PeerCredentials, method: string, params: unknown, viaSession: boolean): Promise<void>;
   activity(): void;
   locked(): void;
   unlocked(): void;

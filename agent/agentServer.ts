@@ -36,6 +36,19 @@ export interface AgentServerOptions {
   onLockChange?: (locked: boolean) => void;
 }
 
+/**
+ * What an owkms session admitted by the person's approval of its terminal session (not by the token) may not do
+ * without a prompt each time: move key material in or out, destroy it, or change how the wallet is guarded. Routine
+ * use (sign, encrypt, list, generate) goes through on the session's approval.
+ */
+const CONFIRMED_FOR_SESSIONS = /^(kms\.(init|changeSealers|configure)|keys\.(import|delete|retireVersions)|crypto\.(wrapKey|unwrapKey)|pkcs11\.setPin|remotes\.(add|remove)|wallet\.(export|import)|webkms\.)/;
+
+function sessionMustConfirm(method: string, params: unknown): boolean {
+  if (CONFIRMED_FOR_SESSIONS.test(method)) return true;
+  const p = (params ?? {}) as { private?: unknown; wrapWith?: unknown };
+  return method === 'keys.export' && (p.private === true || p.wrapWith !== undefined);
+}
+
 /** Methods whose `id` names a key the approver must hear about when approveCli is set. */
 const KEY_USE = /^(crypto\.|keys\.(export|delete|update|derive|rotate|retireVersions)$)/;
 
@@ -217,19 +230,30 @@ export class AgentServer implements AgentContext {
     };
   }
 
-  async approveCli(peer: PeerCredentials, method: string, params: unknown): Promise<void> {
-    if (!this.options.approveCli || !KEY_USE.test(method)) return;
+  async approveCli(peer: PeerCredentials, method: string, params: unknown, viaSession = false): Promise<void> {
+    if (!this.options.approveCli) return;
+    const confirm = viaSession && sessionMustConfirm(method, params);
+    if (!confirm && !KEY_USE.test(method)) return;
     const id = (params as { id?: unknown } | null)?.id;
-    if (typeof id !== 'string') return; // the KMS answers the malformed request itself
     let key;
-    try {
-      key = await this.kms().call('keys.get', { id }, { caller: 'cli' });
-    } catch {
-      return; // NOT_FOUND and friends: the forwarded call reports them
+    if (typeof id === 'string') {
+      try {
+        key = await this.kms().call('keys.get', { id }, { caller: 'cli' });
+      } catch {
+        key = undefined; // NOT_FOUND and friends: the forwarded call reports them
+      }
     }
-    if (!key.requiresApproval) return;
+    if (!confirm && !key?.requiresApproval) return;
     const yes = await this.approver
-      .approve({ role: 'cli', peer: { ...peer, exe: exeOf(peer.pid) }, method, keyId: key.id, keyLabel: key.label, algorithm: key.algorithm, summary: `owkms: ${method} with "${key.label || key.id}"` })
+      .approve({
+        role: 'cli',
+        peer: { ...peer, exe: exeOf(peer.pid) },
+        method,
+        keyId: key?.id ?? '',
+        keyLabel: key?.label ?? '',
+        algorithm: key?.algorithm ?? '',
+        summary: key ? `owkms: ${method} with "${key.label || key.id}"` : `owkms: ${method}`,
+      })
       .catch(() => false);
     if (!yes) throw new KmsError('APPROVAL_DENIED', 'the operation was not approved');
   }

@@ -33,7 +33,7 @@ export function agentApprover(approvals: ApprovalQueue): Approver {
     approve: (r: ApprovalRequest) => {
       const view: ApprovalView = {
         method: r.method,
-        action: r.role === 'pkcs11' ? 'Use a key through PKCS#11' : 'Use a key from the command line',
+        action: r.role === 'pkcs11' ? 'Use a key through PKCS#11' : r.keyId ? 'Use a key from the command line' : `Let owkms run ${r.method}`,
         keyId: r.keyId,
         keyLabel: r.keyLabel,
         algorithm: r.algorithm,
@@ -54,8 +54,8 @@ export function agentApprover(approvals: ApprovalQueue): Approver {
         what: {
           kind: 'details',
           lines: [
-            `Programs in terminal session ${r.sid}${r.leader ? ` (started by ${r.leader})` : ''} may use the wallet as owkms does: sign, encrypt, list, export public keys, change keys.`,
-            `For ${minutes} minutes, or until the wallet locks. Keys that need approval still ask each time.`,
+            `Programs in terminal session ${r.sid}${r.leader ? ` (started by ${r.leader})` : ''} may use the wallet's keys as owkms does: sign, encrypt, decrypt, list, generate, export public keys.`,
+            `For ${minutes} minutes, or until the wallet locks. Keys that need approval ask each time, and so do exporting a private key, deleting or importing keys, and changing how the wallet is guarded.`,
           ],
         },
       };

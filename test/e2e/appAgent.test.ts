@@ -126,6 +126,30 @@ describe('the app serves owkms over its agent socket', () => {
     }
   });
 
+  it('an approved session still asks before a key is deleted or a private key exported', async () => {
+    const term = new TerminalSession(env);
+    try {
+      const made = term.owkms(['keys', 'generate', '--alg', 'p256', '--label', 'scratch', '--exportable']);
+      await answer(await nextPrompt(h.shell, 'approval'), 'Approve'); // the session itself
+      const key = await made; // generating is routine: no second prompt
+      expect(key.code).toBe(0);
+      const id = String(key.json.id);
+
+      const exported = term.owkms(['keys', 'export', id, '--private', '--format', 'pkcs8']);
+      const ask = await nextPrompt(h.shell, 'approval');
+      await ask.getByText('scratch').first().waitFor();
+      await answer(ask, 'Deny');
+      expect((await exported).json.error).toMatchObject({ kind: 'APPROVAL_DENIED' });
+
+      const deleted = term.owkms(['keys', 'delete', id]);
+      await answer(await nextPrompt(h.shell, 'approval'), 'Approve');
+      expect((await deleted).code).toBe(0);
+      expect(((await term.owkms(['keys', 'show', id])).json.error as { kind: string }).kind).toBe('NOT_FOUND');
+    } finally {
+      term.close();
+    }
+  });
+
   it('another terminal session is refused when the person denies it', async () => {
     const term = new TerminalSession(env);
     try {
