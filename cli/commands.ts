@@ -6,6 +6,7 @@ import type { MethodName, SealerEnrolment } from '../kms-process/api/index.js';
 import { callersOption, SERVICE_COMMANDS } from './serviceCommands.js';
 import { REMOTE_COMMANDS } from './remoteCommands.js';
 import { WALLET_COMMANDS } from './walletCommands.js';
+import { BACKUP_COMMANDS } from './backupCommands.js';
 
 export interface Invocation {
   positionals: string[];
@@ -30,6 +31,8 @@ export interface Command {
   /** A PKCS#11 token this command uses (logged in to first, with the PIN), if any: `pkcs11:SERIAL` or a key id. */
   token?: (inv: Invocation) => { provider?: string | undefined; keyId?: string | undefined };
   params(inv: Invocation): Promise<Record<string, unknown>>;
+  /** What to do with the result before it is printed (owkms backup writes the file and prints a summary). */
+  output?(result: unknown, inv: Invocation): Promise<unknown>;
 }
 
 function str(inv: Invocation, name: string): string | undefined {
@@ -64,7 +67,7 @@ const signOpts = (inv: Invocation) => ({
   format: str(inv, 'format'),
 });
 
-async function sealers(inv: Invocation, newPassphrase = false): Promise<SealerEnrolment[]> {
+export async function sealers(inv: Invocation, newPassphrase = false): Promise<SealerEnrolment[]> {
   const kinds = (inv.options.seal as string[] | undefined) ?? ['passphrase'];
   const out: SealerEnrolment[] = [];
   for (const k of kinds) {
@@ -178,6 +181,7 @@ export const COMMANDS: readonly Command[] = [
   ...SERVICE_COMMANDS,
   ...REMOTE_COMMANDS,
   ...WALLET_COMMANDS,
+  ...BACKUP_COMMANDS,
 ];
 
 /** Find the command named by the leading positionals (longest match). */

@@ -69,6 +69,10 @@ const OPTIONS = {
   'kmip-version': { type: 'string' },
   'timeout-ms': { type: 'string' },
   'no-check': { type: 'boolean' },
+  // backup, restore, doctor (issue 13)
+  out: { type: 'string' },
+  in: { type: 'string' },
+  'backup-passphrase-file': { type: 'string' },
   probe: { type: 'boolean' },
   // serve --webkms (issue 15)
   webkms: { type: 'boolean' },
@@ -256,7 +260,7 @@ async function run(argv: string[]): Promise<number> {
     await loginToToken(client, found!.command, inv, secrets);
     const params = await found!.command.params(inv);
     const result = await client.callUnchecked(found!.command.method, params);
-    printResult(result, json);
+    printResult(found!.command.output ? await found!.command.output(result, inv) : result, json);
     return 0;
   } catch (e) {
     printError(e instanceof KmsError ? e : new KmsError('INTERNAL', 'unexpected failure in owkms'), json);

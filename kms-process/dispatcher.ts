@@ -16,6 +16,7 @@ import { sqliteError } from './keystore/database.js';
 import type { KmsContext } from './kmsContext.js';
 import { authorizeCaller } from './policy/callerPolicy.js';
 import { auditHandlers } from './services/auditService.js';
+import { backupHandlers } from './services/backupService.js';
 import { batchHandlers } from './services/batchService.js';
 import { exportHandlers } from './services/exportService.js';
 import { hdHandlers } from './services/hdService.js';
@@ -47,6 +48,7 @@ export class Dispatcher {
     const crypto = cryptoHandlers(ctx);
     this.handlers = {
       ...lifecycleHandlers(ctx),
+      ...backupHandlers(ctx),
       ...keysHandlers(ctx),
       ...crypto,
       ...batchHandlers(ctx, crypto),

@@ -18,6 +18,7 @@ import { KeychainSealer } from './sealing/keychainSealer.js';
 import { PassphraseSealer } from './sealing/passphraseSealer.js';
 import type { Sealer } from './sealing/sealer.js';
 import { KeySetCheck } from './services/keySetCheck.js';
+import type { RollbackStatus } from './services/rollbackGuard.js';
 import { TpmSealer } from './sealing/tpmSealer.js';
 
 export { KMS_VERSION } from './api/version.js';
@@ -49,6 +50,8 @@ export class KmsContext {
   readonly integrity = new IntegrityGate(appLocation());
   /** The background check of the whole key set after each unlock. */
   readonly keySetCheck = new KeySetCheck();
+  /** The rollback guard's last verdict (set at init, unlock, restore and sealer changes; kms.status reports it). */
+  rollback: RollbackStatus = { guard: 'none', state: 'none', detail: 'not checked yet' };
   /** Requests being handled right now (set by the dispatcher); more than one means callers are pipelining. */
   inflight = 0;
   private readonly opened: Keystore | KmsError;

@@ -1,6 +1,7 @@
 // The whole method table: every method's params and result schema, and the types derived from them.
 import type { z } from 'zod';
 import { auditMethods } from './auditMethods.js';
+import { backupMethods } from './backupMethods.js';
 import { batchMethods } from './batchMethods.js';
 import { cryptoMethods } from './cryptoMethods.js';
 import { keysMethods } from './keysMethods.js';
@@ -13,6 +14,7 @@ import { walletMethods } from './walletMethods.js';
 
 export const METHODS = {
   ...kmsMethods,
+  ...backupMethods,
   ...keysMethods,
   ...cryptoMethods,
   ...batchMethods,

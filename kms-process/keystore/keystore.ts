@@ -132,26 +132,41 @@ export class Keystore {
     return randomBytes(16).toString('base64url');
   }
 
-  /** Store a fresh master key's sealed copies and unlock with it. Takes ownership of `mk`. */
-  initialize(keystoreId: string, mk: Buffer, copies: readonly SealedCopy[], policy: UnlockPolicy): void {
+  /**
+   * Store a fresh master key's sealed copies and unlock with it. Takes ownership of `mk`. `content` (kms.restore)
+   * fills the new keystore in the same transaction, with the master key's derived keys at hand: all or nothing.
+   */
+  initialize(keystoreId: string, mk: Buffer, copies: readonly SealedCopy[], policy: UnlockPolicy, content?: { fill(): void; audit: readonly AuditRecord[] }): void {
     if (this.state !== 'uninitialized') throw new KmsError('ALREADY_INITIALIZED', 'the keystore is initialized already');
     const dk = new DerivedKeys(mk, keystoreId);
     const check = masterCheck(mk, keystoreId);
     mk.fill(0);
-    guarded(() =>
-      this.db.transaction(() => {
-        this.meta.set('schema_version', String(SCHEMA_VERSION));
-        this.meta.set('keystore_id', keystoreId);
-        this.meta.set('unlock_policy', policy);
-        this.meta.set('master_check', check.toString('base64url'));
-        this.meta.set('created_at', new Date().toISOString());
-        this.meta.set('generation', '1');
-        this.meta.set(ROOT_META_KEY, '');
-        this.writeSealers(dk, copies);
-        this.meta.seal(dk);
-      })(),
-    );
     this.dk = dk;
+    try {
+      guarded(
+        () =>
+          this.db.transaction(() => {
+            this.meta.set('schema_version', String(SCHEMA_VERSION));
+            this.meta.set('keystore_id', keystoreId);
+            this.meta.set('unlock_policy', policy);
+            this.meta.set('master_check', check.toString('base64url'));
+            this.meta.set('created_at', new Date().toISOString());
+            this.meta.set('generation', '1');
+            this.meta.set(ROOT_META_KEY, '');
+            this.writeSealers(dk, copies);
+            if (content) {
+              content.fill();
+              this.keySet.commit();
+              this.recordAudit(content.audit, dk);
+            }
+            this.meta.seal(dk);
+          })(),
+        this.dir,
+      );
+    } catch (e) {
+      this.lock();
+      throw e;
+    }
   }
 
   /** Whether `mk` is this keystore's master key (the check value stored at init). */

@@ -8,12 +8,12 @@ import { KMS_VERSION, type KmsContext } from '../kmsContext.js';
 import { recordEnrolledTctis } from '../sandbox/sandboxNeeds.js';
 import type { HandlerTable } from './handler.js';
 import { recoverMasterKey, sealerFor, sealShares, UNLOCK_SUBJECT, unlockNeeds } from './masterKeyRecovery.js';
-import { checkRollback, startRollbackCounter, stopRollbackCounter, type RollbackStatus } from './rollbackGuard.js';
+import { checkRollback, startRollbackCounter, stopRollbackCounter } from './rollbackGuard.js';
 
 /** The shortest passphrase the KMS accepts at enrolment (NIST SP 800-63B's minimum for memorized secrets). */
 export const MIN_PASSPHRASE_CHARS = 8;
 
-function checkEnrolments(enrolments: readonly SealerEnrolment[], policy: 'any' | 'all'): void {
+export function checkEnrolments(enrolments: readonly SealerEnrolment[], policy: 'any' | 'all'): void {
   const kinds = new Set<string>();
   for (const e of enrolments) {
     if (kinds.has(e.kind)) throw new KmsError('INVALID_REQUEST', `sealer ${e.kind} given twice`);
@@ -26,8 +26,6 @@ function checkEnrolments(enrolments: readonly SealerEnrolment[], policy: 'any' |
 }
 
 export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
-  let rollback: RollbackStatus = { guard: 'none', state: 'none', detail: 'not checked yet' };
-
   return {
     'kms.status': async (p) => {
       const ks = ctx.keystore;
@@ -73,8 +71,8 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
         ...(ks.state === 'unlocked'
           ? {
               // The older field: checked (a guard holds the counter: compared, or set up now), skipped, or none.
-              rollback: rollback.state === 'skipped' ? `skipped: ${rollback.detail}` : rollback.guard === 'none' ? 'none' : 'checked',
-              rollbackGuard: { kind: rollback.guard, detail: rollback.detail },
+              rollback: ctx.rollback.state === 'skipped' ? `skipped: ${ctx.rollback.detail}` : ctx.rollback.guard === 'none' ? 'none' : 'checked',
+              rollbackGuard: { kind: ctx.rollback.guard, detail: ctx.rollback.detail },
               keySet: ks.keySetDamage ? 'tampered' : ctx.keySetCheck.state,
             }
           : {}),
@@ -96,7 +94,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       } finally {
         mk.fill(0);
       }
-      rollback = await startRollbackCounter(ks);
+      ctx.rollback = await startRollbackCounter(ks);
       ctx.keySetCheck.start(ks, () => ctx.inflight > 0);
       return { state: 'unlocked' as const, keystoreId };
     },
@@ -109,7 +107,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       const { mk, by } = await recoverMasterKey(ctx, ks, { passphrase: p.passphrase, pin: p.pin });
       ks.unlockWith(mk);
       try {
-        rollback = await checkRollback(ks, by.includes('tpm'));
+        ctx.rollback = await checkRollback(ks, by.includes('tpm'));
       } catch (e) {
         await ctx.lock();
         throw e;
@@ -138,7 +136,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       for (const c of old) {
         if (!kept.has(c.kind)) await sealerFor(ctx, c.kind).forget?.(c, { keystoreId: ks.keystoreId!, storeDir: ks.dir });
       }
-      if (kept.has('tpm') && !old.some((c) => c.kind === 'tpm')) rollback = await startRollbackCounter(ks);
+      if (kept.has('tpm') && !old.some((c) => c.kind === 'tpm')) ctx.rollback = await startRollbackCounter(ks);
       if (!kept.has('tpm') && old.some((c) => c.kind === 'tpm')) await stopRollbackCounter(ks, old);
       return { sealers: p.sealers.map((e) => e.kind), unlockPolicy: policy };
     },

@@ -49,7 +49,9 @@ export const UI_METHODS = Object.keys(UI_METHOD_RULES) as UiMethod[];
  * Methods the renderer never reaches, and why (documentation and tests): kms.init, kms.unlock, kms.changeSealers
  * and tokens.login carry a passphrase or PIN (trusted prompts send them as `app`); keys.import carries key
  * material or a mnemonic; crypto.wrapKey and crypto.unwrapKey move key material; keys.retireVersions destroys
- * old key versions for good (the KMS keeps it from `ui` too).
+ * old key versions for good (the KMS keeps it from `ui` too); kms.backup hands out every key encrypted under a
+ * passphrase (an offline brute-force target) and kms.restore plants keys: main's backup and restore flows call them
+ * as `app` after the user typed the backup passphrase in a trusted prompt (backupFlows.ts).
  */
 export const UI_FORBIDDEN: readonly MethodName[] = [
   'kms.init',
@@ -60,6 +62,27 @@ export const UI_FORBIDDEN: readonly MethodName[] = [
   'crypto.wrapKey',
   'crypto.unwrapKey',
   'keys.retireVersions',
+  'kms.backup',
+  'kms.restore',
+  // The PKCS#11 module's PIN (issue 16): set by owkms or main's flows, checked for the module's own caller.
+  'pkcs11.login',
+  'pkcs11.pinStatus',
+  'pkcs11.setPin',
+  // KMIP servers (issue 15): a remote's client key is key material.
+  'remotes.add',
+  'remotes.list',
+  'remotes.remove',
+  // Universal Wallet export and import (issue 15): private keys out, keys in.
+  'wallet.export',
+  'wallet.import',
+  // WebKMS's own methods (issue 15): caller `rest` only.
+  'webkms.audit',
+  'webkms.createKeystore',
+  'webkms.generateKey',
+  'webkms.listKeystores',
+  'webkms.revoke',
+  'webkms.unwrapKey',
+  'webkms.wrapKey',
 ];
 
 export function isUiMethod(name: string): name is UiMethod {
