@@ -9,6 +9,7 @@ import type { AuditRecord } from './audit/auditLog.js';
 import { IntegrityGate } from './integrity/integrityGate.js';
 import { KeyCache } from './keystore/keyCache.js';
 import { Keystore } from './keystore/keystore.js';
+import { storageError } from './keystore/storageErrors.js';
 import type { PinFailureStore } from './providers/pkcs11/pinFailureStore.js';
 import { Pkcs11Runtime } from './providers/pkcs11/pkcs11Runtime.js';
 import { KmipRuntime } from './providers/kmip/kmipRuntime.js';
@@ -150,6 +151,7 @@ function openOrError(options: KmsOptions): Keystore | KmsError {
   try {
     return Keystore.open(options.storeDir, options.holder);
   } catch (e) {
-    return e instanceof KmsError ? e : new KmsError('INTERNAL', 'the keystore could not be opened', { cause: e });
+    const mapped = storageError(e);
+    return mapped instanceof KmsError ? mapped : new KmsError('INTERNAL', 'the keystore could not be opened', { cause: e });
   }
 }
