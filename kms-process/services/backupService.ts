@@ -15,17 +15,8 @@ import { recordEnrolledTctis, recordRemoteEndpoints } from '../sandbox/sandboxNe
 import type { SealedCopy } from '../sealing/sealer.js';
 import type { HandlerTable } from './handler.js';
 import { checkEnrolments } from './lifecycleService.js';
-import { sealerFor, sealShares } from './masterKeyRecovery.js';
+import { forgetUnused, sealShares } from './masterKeyRecovery.js';
 import { startRollbackCounter } from './rollbackGuard.js';
-
-/** Remove what sealing made outside the keystore (a keychain entry, a token key) when the restore did not happen. */
-async function forgetCopies(ctx: KmsContext, copies: readonly SealedCopy[], keystoreId: string): Promise<void> {
-  for (const c of copies) {
-    await sealerFor(ctx, c.kind)
-      .forget?.(c, { keystoreId, storeDir: ctx.options.storeDir })
-      .catch(() => undefined);
-  }
-}
 
 export function backupHandlers(ctx: KmsContext): HandlerTable {
   return {
@@ -74,7 +65,7 @@ export function backupHandlers(ctx: KmsContext): HandlerTable {
             audit: [{ caller: call.caller, method: call.method, outcome: 'ok' }],
           });
         } catch (e) {
-          await forgetCopies(ctx, copies, keystoreId);
+          await forgetUnused(ctx, keystoreId, copies);
           throw e;
         }
         call.audited = true;

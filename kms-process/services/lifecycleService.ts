@@ -7,7 +7,7 @@ import { MASTER_KEY_BYTES } from '../keystore/masterKeyShares.js';
 import { KMS_VERSION, type KmsContext } from '../kmsContext.js';
 import { recordEnrolledTctis } from '../sandbox/sandboxNeeds.js';
 import type { HandlerTable } from './handler.js';
-import { recoverMasterKey, sealerFor, sealShares, UNLOCK_SUBJECT, unlockNeeds } from './masterKeyRecovery.js';
+import { forgetUnused, recoverMasterKey, sealShares, UNLOCK_SUBJECT, unlockNeeds } from './masterKeyRecovery.js';
 import { checkRollback, startRollbackCounter, stopRollbackCounter } from './rollbackGuard.js';
 
 /** The shortest passphrase the KMS accepts at enrolment (NIST SP 800-63B's minimum for memorized secrets). */
@@ -125,17 +125,24 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       // Re-authenticate: the master key is not kept in memory, and changing who can unlock is a guarded change.
       const { mk } = await recoverMasterKey(ctx, ks, { passphrase: p.passphrase, pin: p.pin });
       const old = ks.sealedCopies();
+      const keystoreId = ks.keystoreId!;
+      let copies;
       try {
-        const copies = await sealShares(ctx, mk, p.sealers, policy, { keystoreId: ks.keystoreId!, storeDir: ks.dir });
-        ks.replaceSealers(copies, policy);
-        recordEnrolledTctis(ks.dir, copies);
+        copies = await sealShares(ctx, mk, p.sealers, policy, { keystoreId, storeDir: ks.dir });
       } finally {
         mk.fill(0);
       }
-      const kept = new Set(p.sealers.map((e) => e.kind));
-      for (const c of old) {
-        if (!kept.has(c.kind)) await sealerFor(ctx, c.kind).forget?.(c, { keystoreId: ks.keystoreId!, storeDir: ks.dir });
+      try {
+        ks.replaceSealers(copies, policy);
+      } catch (e) {
+        await forgetUnused(ctx, keystoreId, copies, old); // the new keychain entry or token key is not used
+        throw e;
       }
+      recordEnrolledTctis(ks.dir, copies);
+      // Only after the commit: what the old copies named outside the keystore goes when no new copy names it. A
+      // crash before this line leaves an unused entry behind, never a keystore whose copies do not combine.
+      await forgetUnused(ctx, keystoreId, old, copies);
+      const kept = new Set(p.sealers.map((e) => e.kind));
       if (kept.has('tpm') && !old.some((c) => c.kind === 'tpm')) ctx.rollback = await startRollbackCounter(ks);
       if (!kept.has('tpm') && old.some((c) => c.kind === 'tpm')) await stopRollbackCounter(ks, old);
       return { sealers: p.sealers.map((e) => e.kind), unlockPolicy: policy };

@@ -139,3 +139,27 @@ export async function sealShares(
     for (const s of shares) s.fill(0);
   }
 }
+
+/**
+ * Remove what sealed copies named outside the keystore (a keychain entry, a token key) when no copy in `keep` names
+ * it any more: after a re-seal committed (the old copies), or when the write that would have stored new copies
+ * failed (the new ones). Best effort: a keychain that does not answer now leaves an unused entry, which is reported.
+ */
+export async function forgetUnused(ctx: KmsContext, keystoreId: string, copies: readonly SealedCopy[], keep: readonly SealedCopy[] = []): Promise<void> {
+  const kept = new Set(keep.map((c) => `${c.kind} ${JSON.stringify(c.params)}`));
+  for (const c of copies) {
+    if (kept.has(`${c.kind} ${JSON.stringify(c.params)}`)) continue;
+    try {
+      await sealerFor(ctx, c.kind).forget?.(c, { keystoreId, storeDir: ctx.options.storeDir });
+    } catch (e) {
+      process.stderr.write(`owkms: an unused ${c.kind} sealer entry was left behind (${e instanceof KmsError ? e.kind : 'error'})\n`);
+    }
+  }
+  for (const kind of new Set(keep.map((c) => c.kind))) {
+    try {
+      await sealerFor(ctx, kind).forgetOthers?.(keep, { keystoreId, storeDir: ctx.options.storeDir });
+    } catch (e) {
+      process.stderr.write(`owkms: unused ${kind} sealer entries could not be removed (${e instanceof KmsError ? e.kind : 'error'})\n`);
+    }
+  }
+}
