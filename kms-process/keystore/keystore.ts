@@ -1,6 +1,6 @@
 // The keystore facade: one SQLite file, its state (uninitialized / locked / unlocked), the master key's derived
 // keys while unlocked, and the write path (transaction + generation counter + audit + metadata MAC).
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { KmsError } from '../api/errors.js';
 import type { SealerKind } from '../api/index.js';
 import { AuditLog, GENESIS, type AuditRecord } from '../audit/auditLog.js';
@@ -14,12 +14,21 @@ import { removeHolder } from './lockFile.js';
 import type { UnlockPolicy } from './masterKeyShares.js';
 import { MetaTable } from './metaTable.js';
 import { RemoteTable } from './remoteTable.js';
+import { checkFileHeader, checkLooksInitialized, checkSchemaShape } from './openChecks.js';
 import { foreignSchemaObjects, migrateSchema, SCHEMA_VERSION } from './schema.js';
+import { assertPrivateStore } from './storePermissions.js';
 import { UnlockThrottle } from './unlockThrottle.js';
 
 export type KeystoreState = 'uninitialized' | 'locked' | 'unlocked';
 
 const SEALER_SET_KEY = 'sealer_set';
+/**
+ * An unkeyed digest of everything unsealing reads before the master key exists (keystore id, unlock policy, master
+ * check, every sealed copy): a damaged copy is TAMPERED instead of a wrong passphrase (AES-GCM cannot tell them apart).
+ * Against an edit it proves nothing (anyone can recompute it); the metadata MAC and the sealer row MACs do, once
+ * unlocked.
+ */
+const UNSEAL_CHECK_KEY = 'unseal_check';
 const sealerSet = (copies: readonly SealedCopy[]) => copies.map((c) => c.kind).sort().join(',');
 
 export class Keystore {
@@ -45,12 +54,16 @@ export class Keystore {
   }
 
   static open(dir: string, caller: string): Keystore {
+    assertPrivateStore(dir);
+    checkFileHeader(dir); // before SQLite reads (or, for an empty file, initializes) it
     const db = openDatabase(dir, caller);
     try {
       return guarded(() => {
         const foreign = foreignSchemaObjects(db);
         if (foreign.length > 0) throw new KmsError('TAMPERED', `the keystore file holds objects it never had (${[...foreign.join(', ')].slice(0, 120).join('')})`);
         migrateSchema(db);
+        checkSchemaShape(db);
+        checkLooksInitialized(db);
         return new Keystore(dir, db);
       }, dir);
     } catch (e) {
@@ -118,6 +131,22 @@ export class Keystore {
     return dk.hmac('row-mac', canonical('owkms/sealer/v1', [c.kind, JSON.stringify(c.params), c.blob]));
   }
 
+  private unsealDigest(): string {
+    const h = createHash('sha256');
+    const fields = ['keystore_id', 'unlock_policy', 'master_check'].map((k) => this.meta.get(k) ?? null);
+    const rows = this.db.prepare('SELECT kind, params, blob FROM sealers ORDER BY kind').all() as Array<{ kind: unknown; params: unknown; blob: unknown }>;
+    h.update(canonical('owkms/unseal-check/v1', [...fields, ...rows.flatMap((r) => [String(r.kind), String(r.params), r.blob instanceof Uint8Array ? r.blob : String(r.blob)])]));
+    return h.digest('base64url');
+  }
+
+  /** Before unsealing: CORRUPT if what unsealing reads was damaged since it was written. */
+  assertUnsealable(): void {
+    const stored = guarded(() => this.meta.get(UNSEAL_CHECK_KEY));
+    if (stored !== undefined && stored !== guarded(() => this.unsealDigest())) {
+      throw new KmsError('TAMPERED', 'the sealed copies of the master key, or what unsealing reads with them, changed since they were written (damaged or edited)');
+    }
+  }
+
   private writeSealers(dk: DerivedKeys, copies: readonly SealedCopy[]): void {
     this.db.prepare('DELETE FROM sealers').run();
     const ins = this.db.prepare('INSERT INTO sealers (kind, params, blob, mac) VALUES (?, ?, ?, ?)');
@@ -154,6 +183,7 @@ export class Keystore {
             this.meta.set('generation', '1');
             this.meta.set(ROOT_META_KEY, '');
             this.writeSealers(dk, copies);
+            this.meta.set(UNSEAL_CHECK_KEY, this.unsealDigest());
             if (content) {
               content.fill();
               this.keySet.commit();
@@ -204,6 +234,14 @@ export class Keystore {
       // Entries written while locked stay unsealed (audit.verify reports them as unauthenticated): sealing them
       // now would vouch for rows anyone could have written to the file in the meantime.
       if (this.meta.get(ROOT_META_KEY) === undefined) this.upgrade(dk, copies);
+      if (this.meta.get(UNSEAL_CHECK_KEY) === undefined) {
+        // A keystore from before the unseal check: record it now that the rows are authenticated.
+        const record = this.db.transaction(() => {
+          this.meta.set(UNSEAL_CHECK_KEY, this.unsealDigest());
+          this.meta.seal(dk);
+        });
+        guarded(() => record(), this.dir);
+      }
     } catch (e) {
       dk.zeroize();
       throw e;
@@ -238,6 +276,7 @@ export class Keystore {
     this.write(() => {
       this.writeSealers(dk, copies);
       this.meta.set('unlock_policy', policy);
+      this.meta.set(UNSEAL_CHECK_KEY, this.unsealDigest());
     });
   }
 

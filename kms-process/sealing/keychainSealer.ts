@@ -1,7 +1,8 @@
 // The `keychain` sealer: keeps the 32-byte share in the OS keychain (Secret Service on Linux, Keychain on macOS,
 // Credential Manager on Windows) through @napi-rs/keyring; no keychain answering means UNAVAILABLE, never plaintext.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AsyncEntry, findCredentialsAsync } from '@napi-rs/keyring';
+import { findCredentialsAsync } from '@napi-rs/keyring';
+import { keychainEntry } from './keychainEntry.js';
 import { fromB64u, toB64u } from '../api/bytes.js';
 import { KmsError } from '../api/errors.js';
 import type { SealerEnrolment } from '../api/index.js';
@@ -55,7 +56,7 @@ export class KeychainSealer implements Sealer {
   /** Writes, reads back and deletes a probe entry: only a store that really keeps secrets counts as available. */
   async availability(): Promise<SealerAvailability> {
     const store = STORE_NAME[process.platform] ?? 'OS keychain';
-    const entry = new AsyncEntry(`${DEFAULT_KEYCHAIN_SERVICE}-probe`, `probe-${randomUUID()}`);
+    const entry = keychainEntry(`${DEFAULT_KEYCHAIN_SERVICE}-probe`, `probe-${randomUUID()}`);
     const value = randomBytes(16).toString('base64url');
     try {
       await entry.setPassword(value, AbortSignal.timeout(PROBE_TIMEOUT_MS));
@@ -72,7 +73,7 @@ export class KeychainSealer implements Sealer {
     if (enrolment.kind !== 'keychain') throw new KmsError('INVALID_REQUEST', 'not a keychain enrolment');
     if (secret.length !== SECRET_LENGTH) throw new KmsError('INVALID_REQUEST', 'keychain sealer takes 32 bytes');
     const params: KeychainParams = { v: 2, service: enrolment.service ?? DEFAULT_KEYCHAIN_SERVICE, account: `${ctx.keystoreId}/${randomBytes(12).toString('base64url')}` };
-    const entry = new AsyncEntry(params.service, params.account);
+    const entry = keychainEntry(params.service, params.account);
     const encoded = toB64u(secret);
     try {
       await entry.setPassword(encoded, AbortSignal.timeout(OP_TIMEOUT_MS));
@@ -89,7 +90,7 @@ export class KeychainSealer implements Sealer {
     const p = parseParams(copy.params, ctx);
     let stored: string | null;
     try {
-      stored = await new AsyncEntry(p.service, p.account).getPassword(AbortSignal.timeout(OP_TIMEOUT_MS));
+      stored = await keychainEntry(p.service, p.account).getPassword(AbortSignal.timeout(OP_TIMEOUT_MS));
     } catch (e) {
       throw unavailable('read', e);
     }
@@ -122,7 +123,7 @@ export class KeychainSealer implements Sealer {
       for (const c of found) {
         if (!c.account.startsWith(`${ctx.keystoreId}/`) || accounts.has(`${service}\u0000${c.account}`)) continue;
         try {
-          await new AsyncEntry(service, c.account).deletePassword(AbortSignal.timeout(OP_TIMEOUT_MS));
+          await keychainEntry(service, c.account).deletePassword(AbortSignal.timeout(OP_TIMEOUT_MS));
         } catch (e) {
           throw unavailable('delete', e);
         }
@@ -133,7 +134,7 @@ export class KeychainSealer implements Sealer {
   async forget(copy: SealedCopy, ctx: SealContext): Promise<void> {
     const p = parseParams(copy.params, ctx);
     try {
-      await new AsyncEntry(p.service, p.account).deletePassword(AbortSignal.timeout(OP_TIMEOUT_MS));
+      await keychainEntry(p.service, p.account).deletePassword(AbortSignal.timeout(OP_TIMEOUT_MS));
     } catch (e) {
       throw unavailable('delete', e);
     }

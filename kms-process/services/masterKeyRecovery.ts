@@ -50,6 +50,7 @@ function chooseCopies(ctx: KmsContext, copies: SealedCopy[], policy: UnlockPolic
 
 /** The master key (caller zeroizes) and the sealers that gave it. Counts the attempt when a user secret is tried. */
 export async function recoverMasterKey(ctx: KmsContext, ks: Keystore, secrets: UnlockSecrets): Promise<{ mk: Buffer; by: SealerKind[] }> {
+  ks.assertUnsealable(); // a damaged copy is TAMPERED, not a wrong passphrase (and costs no attempt)
   const policy = ks.unlockPolicy;
   const sealCtx = { keystoreId: ks.keystoreId!, storeDir: ks.dir };
   const chosen = chooseCopies(ctx, ks.sealedCopies(), policy, secrets);
