@@ -48,7 +48,7 @@ describe('every byte of a small keystore', () => {
       expect(await attempt(bytes, expected)).toEqual({ outcome: 'correct' });
       const otherMac = { ...expected, mac: Buffer.alloc(32).toString('base64url') };
       expect(await attempt(bytes, otherMac)).toMatchObject({ outcome: 'WRONG', detail: 'MAC differs' });
-      const renamed = { ...expected, list: expected.list.map((k: { label: string }, i: number) => (i === 0 ? { ...k, label: 'x' } : k)) };
+      const renamed = { ...expected, list: expected.list.map((k, i) => (i === 0 ? { ...k, label: 'x' } : k)) };
       expect(await attempt(bytes, renamed)).toMatchObject({ outcome: 'WRONG' });
       expect((await attempt(bytes.subarray(0, 4096 * 3), expected)).outcome).toBe('CORRUPT');
     } finally {
