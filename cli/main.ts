@@ -10,6 +10,7 @@ import { runServe, SERVE_OPTIONS } from './serve/serveCommand.js';
 import { readSecret, secretGiven, type SecretSource } from './secrets.js';
 import { defaultStoreDir } from './storePath.js';
 import { runAgent } from './agentCommand.js';
+import { DOCTOR_USAGE, runDoctor } from './doctorCommand.js';
 import { pkcs11ModulePath } from './pkcs11ModulePath.js';
 import { SERVICE_USAGE } from './serviceCommands.js';
 import { openKms, openOwnKms } from './session.js';
@@ -73,6 +74,7 @@ const OPTIONS = {
   out: { type: 'string' },
   in: { type: 'string' },
   'backup-passphrase-file': { type: 'string' },
+  'salvage-to': { type: 'string' },
   probe: { type: 'boolean' },
   // serve --webkms (issue 15)
   webkms: { type: 'boolean' },
@@ -91,6 +93,7 @@ export function usage(): string {
     ...COMMANDS.map((c) => `  ${c.usage}`),
     '  rpc                      JSON-RPC 2.0 lines on stdin, answers on stdout (caller cli)',
     ...SERVICE_USAGE.map((u) => `  ${u}`),
+    `  ${DOCTOR_USAGE}`,
     '',
     'With an agent running for the same keystore ($OWKMS_SOCKET, $OWKMS_SESSION), commands go to it instead of a KMS of their own.',
     '  serve --webkms [--port N] --controller DID [--controller ...]   WebKMS on https://127.0.0.1 (caller rest) until SIGINT',
@@ -197,6 +200,18 @@ async function run(argv: string[]): Promise<number> {
       printError(e instanceof KmsError ? e : new KmsError('INTERNAL', 'unexpected failure in owkms agent'), json);
       return 1;
     }
+  }
+  if (positionals[0] === 'doctor') {
+    // A KMS of its own, whose sandbox may write the salvage folder (issue 13).
+    for (const k of Object.keys(values)) if (![...GLOBAL, 'salvage-to'].includes(k)) throw new UsageError(`doctor does not take --${k}`);
+    if (positionals.length !== 1) throw new UsageError(`usage: owkms ${DOCTOR_USAGE}`);
+    return runDoctor({
+      storeDir: values.store ?? defaultStoreDir(),
+      salvageTo: values['salvage-to'],
+      json,
+      passphrase: { env: 'OWKMS_PASSPHRASE', file: values['passphrase-file'], what: 'Passphrase' },
+      pin: { env: 'OWKMS_PIN', file: values['pin-file'], what: 'PIN' },
+    });
   }
   const isRpc = positionals[0] === 'rpc';
   const isServe = positionals[0] === 'serve';

@@ -19,6 +19,7 @@ import { authorizeCaller } from './policy/callerPolicy.js';
 import { auditHandlers } from './services/auditService.js';
 import { backupHandlers } from './services/backupService.js';
 import { batchHandlers } from './services/batchService.js';
+import { doctorHandlers } from './services/doctorService.js';
 import { exportHandlers } from './services/exportService.js';
 import { hdHandlers } from './services/hdService.js';
 import { sharedSecretHandlers } from './services/sharedSecretService.js';
@@ -50,6 +51,7 @@ export class Dispatcher {
     this.handlers = {
       ...lifecycleHandlers(ctx),
       ...backupHandlers(ctx),
+      ...doctorHandlers(ctx),
       ...keysHandlers(ctx),
       ...crypto,
       ...batchHandlers(ctx, crypto),

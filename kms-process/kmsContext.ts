@@ -55,7 +55,7 @@ export class KmsContext {
   rollback: RollbackStatus = { guard: 'none', state: 'none', detail: 'not checked yet' };
   /** Requests being handled right now (set by the dispatcher); more than one means callers are pipelining. */
   inflight = 0;
-  private readonly opened: Keystore | KmsError;
+  private opened: Keystore | KmsError;
 
   constructor(readonly options: KmsOptions) {
     this.cache = new KeyCache(options.keyCacheMs);
@@ -92,6 +92,28 @@ export class KmsContext {
   get registry(): AlgorithmRegistry {
     if (!this.loadedRegistry) throw new KmsError('BUSY', 'the KMS is still loading its algorithms');
     return this.loadedRegistry;
+  }
+
+  /** Why the keystore did not open at start (or at the last reopen), if it did not. */
+  get openError(): KmsError | undefined {
+    return this.opened instanceof KmsError ? this.opened : undefined;
+  }
+
+  /**
+   * Close the keystore (if it opened) for `fn`, which reads the file itself (owkms doctor), then open it again as at
+   * start. Meanwhile every other request gets BUSY.
+   */
+  async withKeystoreReleased<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.opened instanceof Keystore) {
+      await this.lock();
+      this.opened.close();
+    }
+    this.opened = new KmsError('BUSY', 'owkms doctor is reading the keystore file');
+    try {
+      return await fn();
+    } finally {
+      this.opened = openOrError(this.options);
+    }
   }
 
   /** The open keystore, or the typed reason it is not (BUSY, CORRUPT, ...). */

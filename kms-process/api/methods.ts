@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import { auditMethods } from './auditMethods.js';
 import { backupMethods } from './backupMethods.js';
+import { doctorMethods } from './doctorMethods.js';
 import { batchMethods } from './batchMethods.js';
 import { cryptoMethods } from './cryptoMethods.js';
 import { keysMethods } from './keysMethods.js';
@@ -15,6 +16,7 @@ import { walletMethods } from './walletMethods.js';
 export const METHODS = {
   ...kmsMethods,
   ...backupMethods,
+  ...doctorMethods,
   ...keysMethods,
   ...cryptoMethods,
   ...batchMethods,

@@ -64,7 +64,7 @@ const remoteMeta = z.strictObject({
 const settingMeta = z.strictObject({ name: z.enum(['pkcs11_pin']), value: z.string() });
 
 export type BackupSource = z.infer<typeof sourceMeta>;
-type KeyMeta = z.infer<typeof keyMeta>;
+export type KeyMeta = z.infer<typeof keyMeta>;
 
 export interface KeyEntry {
   meta: KeyMeta;
@@ -206,8 +206,11 @@ function keyEntry(s: Section, registry: AlgorithmRegistry, ids: Set<string>): Ke
   return { meta, ...(secret ? { secret } : {}), versions: s.blobs.slice(meta.secret ? 1 : 0) };
 }
 
-/** Write the contents into a keystore being initialized (inside Keystore.initialize's transaction). */
-export function writeContents(ks: Keystore, c: BackupContents): void {
+/**
+ * Write the contents into a keystore being initialized (inside Keystore.initialize's transaction). `origin` names the
+ * metadata entry that records where they came from: a backup (`restored_from`) or owkms doctor (`salvaged_from`).
+ */
+export function writeContents(ks: Keystore, c: BackupContents, origin: 'restored_from' | 'salvaged_from' = 'restored_from'): void {
   for (const k of c.keys) {
     const m = k.meta;
     ks.keys.insert(
@@ -230,7 +233,7 @@ export function writeContents(ks: Keystore, c: BackupContents): void {
   for (const r of c.remotes) ks.remotes.insert(r.record, r.key);
   for (const s of c.settings) ks.meta.set(s.name, s.value);
   ks.meta.set(
-    'restored_from',
+    origin,
     JSON.stringify({ keystoreId: c.source.keystoreId, generation: c.source.generation, auditHead: c.source.auditHead, backedUpAt: c.source.backedUpAt }),
   );
 }

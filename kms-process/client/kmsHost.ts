@@ -41,9 +41,10 @@ export interface KmsHostOptions {
   nodeFlags?: string[];
   /**
    * What the KMS's sandbox must let through besides its defaults: TCTIs given for this run (`--tcti`), remote
-   * endpoints (`host:port`); `off` starts it unsandboxed (profiling only: `--cpu-prof` writes outside the store).
+   * endpoints (`host:port`), folders it may also write (`owkms doctor --salvage-to`); `off` starts it unsandboxed
+   * (profiling only: `--cpu-prof` writes outside the store).
    */
-  sandbox?: { tctis?: string[]; connect?: string[]; off?: boolean };
+  sandbox?: { tctis?: string[]; connect?: string[]; write?: string[]; off?: boolean };
 }
 
 /** The compiled KMS entry, found from the package root whether this file runs from source or from dist/. */
@@ -95,6 +96,7 @@ export class KmsHost {
     if (o.keyCacheMs !== undefined) args.push('--key-cache-ms', String(o.keyCacheMs));
     for (const t of o.sandbox?.tctis ?? []) args.push('--allow-tcti', t);
     for (const e of o.sandbox?.connect ?? []) args.push('--allow-connect', e);
+    for (const w of o.sandbox?.write ?? []) args.push('--allow-write', w);
     if (o.sandbox?.off) args.push('--no-sandbox');
     const stderr = o.stderr ?? 'inherit';
     const execArgv = ['--disallow-code-generation-from-strings', ...(o.nodeFlags ?? [])];

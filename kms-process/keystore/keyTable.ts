@@ -34,7 +34,7 @@ export interface KeyRecord {
   hasSecret: boolean;
 }
 
-interface Row {
+export interface Row {
   rowid: number;
   id: string;
   label: string;
@@ -54,11 +54,11 @@ interface Row {
 const RECORD_CACHE_MAX = 10_000;
 const COLUMNS = 'rowid, id, label, algorithm, provider, policy, public_raw, secret_iv, secret_ct, ref, derivation, created_at, version, mac';
 
-function secretAad(r: Pick<Row, 'id' | 'algorithm' | 'provider' | 'policy' | 'public_raw' | 'ref' | 'version'>): Buffer {
+export function secretAad(r: Pick<Row, 'id' | 'algorithm' | 'provider' | 'policy' | 'public_raw' | 'ref' | 'version'>): Buffer {
   return canonical('owkms/key-secret/v1', [r.id, r.algorithm, r.provider, r.policy, r.public_raw, r.ref, r.version]);
 }
 
-function rowBytes(r: Omit<Row, 'rowid' | 'mac'>): Buffer {
+export function rowBytes(r: Omit<Row, 'rowid' | 'mac'>): Buffer {
   return canonical('owkms/key-row/v1', [
     r.id, r.label, r.algorithm, r.provider, r.policy, r.public_raw, r.secret_iv, r.secret_ct, r.ref, r.derivation, r.created_at, r.version,
   ]);

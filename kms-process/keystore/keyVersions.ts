@@ -7,7 +7,7 @@ import type { Db } from './database.js';
 import type { DerivedKeys } from './derivedKeys.js';
 import type { KeySet } from './keySet.js';
 
-interface VersionRow {
+export interface VersionRow {
   key_id: string;
   version: number;
   secret_iv: Buffer;
@@ -16,8 +16,8 @@ interface VersionRow {
   mac: Buffer;
 }
 
-const aad = (keyId: string, algorithm: string, version: number) => canonical('owkms/key-version/v1', [keyId, algorithm, version]);
-const rowBytes = (r: Omit<VersionRow, 'mac'>) => canonical('owkms/key-version-row/v1', [r.key_id, r.version, r.secret_iv, r.secret_ct, r.created_at]);
+export const aad = (keyId: string, algorithm: string, version: number) => canonical('owkms/key-version/v1', [keyId, algorithm, version]);
+export const rowBytes = (r: Omit<VersionRow, 'mac'>) => canonical('owkms/key-version-row/v1', [r.key_id, r.version, r.secret_iv, r.secret_ct, r.created_at]);
 
 export class KeyVersions {
   constructor(

@@ -31,6 +31,11 @@ const SEALER_SET_KEY = 'sealer_set';
 const UNSEAL_CHECK_KEY = 'unseal_check';
 const sealerSet = (copies: readonly SealedCopy[]) => copies.map((c) => c.kind).sort().join(',');
 
+/** The MAC of one sealer row (its kind, parameters and sealed blob). */
+export function sealerMac(dk: DerivedKeys, c: SealedCopy): Buffer {
+  return dk.hmac('row-mac', canonical('owkms/sealer/v1', [c.kind, JSON.stringify(c.params), c.blob]));
+}
+
 export class Keystore {
   readonly meta: MetaTable;
   readonly audit: AuditLog;
@@ -128,7 +133,7 @@ export class Keystore {
   }
 
   private sealerMac(dk: DerivedKeys, c: SealedCopy): Buffer {
-    return dk.hmac('row-mac', canonical('owkms/sealer/v1', [c.kind, JSON.stringify(c.params), c.blob]));
+    return sealerMac(dk, c);
   }
 
   private unsealDigest(): string {

@@ -27,7 +27,7 @@ export interface RemoteRecord {
   createdAt: number;
 }
 
-interface Row {
+export interface Row {
   name: string;
   host: string;
   port: number;
@@ -40,11 +40,11 @@ interface Row {
   mac: Buffer;
 }
 
-const DIGEST_KEY = 'remotes_digest';
+export const DIGEST_KEY = 'remotes_digest';
 
-const keyAad = (r: Pick<Row, 'name' | 'host' | 'port' | 'ca' | 'cert' | 'options'>): Buffer =>
+export const keyAad = (r: Pick<Row, 'name' | 'host' | 'port' | 'ca' | 'cert' | 'options'>): Buffer =>
   canonical('owkms/remote-key/v1', [r.name, r.host, r.port, r.ca, r.cert, r.options]);
-const rowBytes = (r: Omit<Row, 'mac'>): Buffer =>
+export const rowBytes = (r: Omit<Row, 'mac'>): Buffer =>
   canonical('owkms/remote-row/v1', [r.name, r.host, r.port, r.ca, r.cert, r.options, r.key_iv, r.key_ct, r.created_at]);
 
 export class RemoteTable {

@@ -85,10 +85,10 @@ const PKCS11: ReadonlySet<string> = new Set<string>([
 
 /**
  * Methods that carry every key of the keystore at once (issue 13): an encrypted backup is an offline brute-force
- * target, a restore plants keys. Only callers that may receive key material (materialRecipients.ts) reach them, even
+ * target, a restore plants keys, the doctor reads every row with the master key and copies keys out. Only callers that may receive key material (materialRecipients.ts) reach them, even
  * if a list above ever named them.
  */
-export const WHOLE_KEYSTORE_METHODS: ReadonlySet<string> = new Set<MethodName>(['kms.backup', 'kms.restore']);
+export const WHOLE_KEYSTORE_METHODS: ReadonlySet<string> = new Set<MethodName>(['kms.backup', 'kms.restore', 'kms.doctor']);
 
 const ALLOWLIST: Record<Caller, ReadonlySet<string>> = { ui: UI, app: EVERYTHING, cli: EVERYTHING, test: EVERYTHING, rest: REST, pkcs11: PKCS11 };
 

@@ -15,7 +15,8 @@ export type MaterialTransfer =
   | 'wrapping a key'
   | 'unwrapping a key'
   | 'a backup of the keystore'
-  | 'a restore from a backup';
+  | 'a restore from a backup'
+  | 'a diagnosis and salvage of the keystore';
 
 export function mayReceiveMaterial(caller: Caller): boolean {
   return MATERIAL_RECIPIENTS.has(caller);

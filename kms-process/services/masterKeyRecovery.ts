@@ -21,14 +21,19 @@ function needsOf(ctx: KmsContext, c: SealedCopy): 'passphrase' | 'pin' | 'none' 
 
 /** The secrets an unlock must bring: for `any`, none if some copy needs none, else the one (or ones) in use. */
 export function unlockNeeds(ctx: KmsContext, ks: Keystore): Array<'passphrase' | 'pin'> {
-  const needs = ks.sealedCopies().map((c) => needsOf(ctx, c));
-  if (ks.unlockPolicy === 'any' && needs.includes('none')) return [];
+  return needsOfCopies(ctx, ks.sealedCopies(), ks.unlockPolicy);
+}
+
+/** The same from sealed copies and a policy (owkms doctor reads them from a damaged file). */
+export function needsOfCopies(ctx: KmsContext, copies: readonly SealedCopy[], policy: UnlockPolicy): Array<'passphrase' | 'pin'> {
+  const needs = copies.map((c) => needsOf(ctx, c));
+  if (policy === 'any' && needs.includes('none')) return [];
   const set = new Set(needs.filter((n): n is 'passphrase' | 'pin' => n !== 'none'));
-  if (ks.unlockPolicy === 'any' && set.has('passphrase')) return ['passphrase'];
+  if (policy === 'any' && set.has('passphrase')) return ['passphrase'];
   return [...set];
 }
 
-function chooseCopies(ctx: KmsContext, copies: SealedCopy[], policy: UnlockPolicy, secrets: UnlockSecrets): SealedCopy[] {
+export function chooseCopies(ctx: KmsContext, copies: readonly SealedCopy[], policy: UnlockPolicy, secrets: UnlockSecrets): SealedCopy[] {
   const given = (c: SealedCopy): boolean => {
     const needs = needsOf(ctx, c);
     return needs === 'passphrase' ? secrets.passphrase !== undefined : needs === 'pin' ? secrets.pin !== undefined : true;
@@ -37,7 +42,7 @@ function chooseCopies(ctx: KmsContext, copies: SealedCopy[], policy: UnlockPolic
     // A missing secret is a bad request, not a failed guess: refuse before the attempt is counted.
     const missing = [...new Set(copies.filter((c) => !given(c)).map((c) => needsOf(ctx, c)))];
     if (missing.length > 0) throw new KmsError('INVALID_REQUEST', `unlocking needs a ${missing.join(' and a ')}`);
-    return copies;
+    return [...copies];
   }
   const fits = copies.filter(given);
   if (fits.length === 0) {
@@ -56,22 +61,28 @@ export async function recoverMasterKey(ctx: KmsContext, ks: Keystore, secrets: U
   const chosen = chooseCopies(ctx, ks.sealedCopies(), policy, secrets);
   const userSecret = chosen.some((c) => needsOf(ctx, c) !== 'none');
   if (userSecret) ks.throttle.begin(UNLOCK_SUBJECT);
+  let result: { mk: Buffer; by: SealerKind[] };
   try {
-    return await unseal(ctx, ks, chosen, policy, secrets, sealCtx, userSecret);
+    result = await unsealCopies(ctx, chosen, policy, secrets, sealCtx);
   } catch (e) {
     if (userSecret && e instanceof KmsError && e.kind === 'WRONG_SECRET') ks.throttle.failed(UNLOCK_SUBJECT);
     throw e;
   }
+  if (!ks.matchesMasterKey(result.mk)) {
+    result.mk.fill(0);
+    throw new KmsError('TAMPERED', 'the unsealed master key does not match this keystore');
+  }
+  if (userSecret) ks.throttle.succeeded(UNLOCK_SUBJECT);
+  return result;
 }
 
-async function unseal(
+/** Unseal the chosen copies (all shares for `all`, the first that opens for `any`); the caller checks the key. */
+export async function unsealCopies(
   ctx: KmsContext,
-  ks: Keystore,
-  chosen: SealedCopy[],
+  chosen: readonly SealedCopy[],
   policy: UnlockPolicy,
   secrets: UnlockSecrets,
   sealCtx: SealContext,
-  userSecret: boolean,
 ): Promise<{ mk: Buffer; by: SealerKind[] }> {
   let result: { mk: Buffer; by: SealerKind[] };
   if (policy === 'all') {
@@ -104,11 +115,6 @@ async function unseal(
     if (!found) throw wrongSecret ?? lastError;
     result = found;
   }
-  if (!ks.matchesMasterKey(result.mk)) {
-    result.mk.fill(0);
-    throw new KmsError('TAMPERED', 'the unsealed master key does not match this keystore');
-  }
-  if (userSecret) ks.throttle.succeeded(UNLOCK_SUBJECT);
   return result;
 }
 

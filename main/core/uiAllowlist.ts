@@ -64,6 +64,8 @@ export const UI_FORBIDDEN: readonly MethodName[] = [
   'keys.retireVersions',
   'kms.backup',
   'kms.restore',
+  // Reads a damaged keystore with the master key and writes the keys that verify elsewhere (owkms doctor).
+  'kms.doctor',
   // The PKCS#11 module's PIN (issue 16): set by owkms or main's flows, checked for the module's own caller.
   'pkcs11.login',
   'pkcs11.pinStatus',
