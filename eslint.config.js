@@ -1,5 +1,10 @@
 // Lint: TypeScript rules, and the process boundaries of DESIGN.md section 7 at error level.
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import tseslint from 'typescript-eslint';
+import { noPathOutsideRepo } from './scripts/repoPaths.mjs';
+
+const ROOT = dirname(fileURLToPath(import.meta.url));
 
 const KMS_INTERNALS = ['**/kms-process/*', '!**/kms-process/api', '!**/kms-process/client'];
 
@@ -14,6 +19,11 @@ function boundary(files, patterns, message, names = []) {
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'native/*/build/**', 'bench/out/**', 'test-results/**', 'release/**'] },
   ...tseslint.configs.recommended,
+  {
+    // The repository needs nothing beside it: no path may leave it (the test in test/repository also scans non-JS files).
+    plugins: { repo: { rules: { 'no-path-outside-repo': noPathOutsideRepo(ROOT) } } },
+    rules: { 'repo/no-path-outside-repo': 'error' },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],

@@ -22,11 +22,16 @@ export const FUSES = {
 export const APP_FILES = [
   'package.json',
   'dist/main/**/*',
+  // The Chromium shell is for development on machines without Electron (it drives a browser with playwright-core).
+  '!dist/main/chromium/**',
+  'dist/agent/**/*',
   'dist/preload/**/*',
   'dist/renderer/**/*',
   'dist/kms-process/**/*',
   'dist/native/**/*',
   'native/*/build/Release/*.node',
+  // The PKCS#11 v3.0 module that other programs load (Firefox, OpenSSH, OpenSSL): owkms pkcs11 module-path names it.
+  'native/pkcs11-module/build/*.so',
   // Never: source maps, TypeScript sources and declarations, environment files, tests.
   '!**/*.map',
   '!**/*.{ts,mts,cts}',
@@ -44,7 +49,7 @@ export const APP_FILES = [
 ];
 
 /** Native parts are loaded from files on disk (dlopen cannot read inside an archive). */
-export const ASAR_UNPACK = ['**/*.node'];
+export const ASAR_UNPACK = ['**/*.node', 'native/pkcs11-module/build/*.so'];
 
 const keyFile = process.env[RELEASE_KEY_ENV];
 const releaseKey = keyFile ? loadReleaseKey(keyFile) : undefined;

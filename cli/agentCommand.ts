@@ -50,7 +50,8 @@ export async function runAgent(o: AgentCommandOptions): Promise<number> {
   const socketPath = o.socket ?? process.env[SOCKET_ENV] ?? defaultSocketPath();
   // Loaded here, not at owkms start: the server pulls in the protocol's schemas, which every other command skips.
   const { AgentServer } = await import('../agent/agentServer.js');
-  const host = await KmsHost.start({ storeDir, transport: 'ipc', callers: ['cli', 'pkcs11', 'app'], holder: 'owkms agent', stderr: 'inherit' });
+  // The agent serves kms.init for its sessions (like the desktop app), so it makes the store folder (0700) up front.
+  const host = await KmsHost.start({ storeDir, transport: 'ipc', callers: ['cli', 'pkcs11', 'app'], holder: 'owkms agent', stderr: 'inherit', createStore: true });
   let server: AgentServer | undefined;
   try {
     const state = await unlockAtStart(host, o);

@@ -7,11 +7,18 @@ import { dirname, join, basename } from 'node:path';
 import { fromB64u, toB64u } from '../kms-process/api/bytes.js';
 import { KmsError } from '../kms-process/api/errors.js';
 import { MAX_BACKUP_BYTES } from '../kms-process/api/limits.js';
-import { sealers, type Command, type Invocation } from './commands.js';
+import { str, type Command, type Invocation, type OptionSpec } from './command.js';
 import { readSecret } from './secrets.js';
+import { checkSealers, SEALER_OPTIONS, sealers } from './storeCommands.js';
 
 const backupPassphrase = (inv: Invocation, confirm: boolean) =>
-  readSecret({ env: 'OWKMS_BACKUP_PASSPHRASE', file: typeof inv.options['backup-passphrase-file'] === 'string' ? inv.options['backup-passphrase-file'] : undefined, what: 'Backup passphrase' }, confirm);
+  readSecret({ env: 'OWKMS_BACKUP_PASSPHRASE', file: str(inv, 'backup-passphrase-file'), what: 'Backup passphrase' }, confirm);
+
+const PASSPHRASE_FILE: OptionSpec = {
+  type: 'string',
+  value: 'F',
+  help: 'read the backup passphrase from this file (else $OWKMS_BACKUP_PASSPHRASE, else a prompt without echo)',
+};
 
 function ioError(what: string, e: unknown): KmsError {
   const code = (e as NodeJS.ErrnoException).code ?? 'error';
@@ -62,37 +69,50 @@ export function readBackupFile(path: string): Buffer {
 export const BACKUP_COMMANDS: readonly Command[] = [
   {
     name: 'backup',
-    usage: 'backup --out FILE [--backup-passphrase-file F] (every key, encrypted under a backup passphrase; FILE must not exist)',
-    method: 'kms.backup',
-    options: ['out', 'backup-passphrase-file'],
-    args: 0,
-    unlock: true,
-    params: async (inv) => {
-      if (typeof inv.options.out !== 'string') throw new KmsError('INVALID_REQUEST', '--out is required');
-      return { backupPassphrase: await backupPassphrase(inv, true) };
+    summary: 'every key (versions, policies, seeds, token and KMIP references) into a file encrypted under a backup passphrase',
+    args: [],
+    options: {
+      out: { type: 'string', value: 'FILE', required: true, help: 'the backup file to write (must not exist; written whole or not at all)' },
+      'backup-passphrase-file': PASSPHRASE_FILE,
     },
-    output: async (result, inv) => {
+    notes: [
+      'The backup passphrase (asked twice at a prompt) goes through Argon2id with a fresh salt; the file is AES-256-GCM with an HMAC over all of it. It does not depend on the sealers: restore it with any.',
+      'Prints what was written: file, bytes, keys, versions, remotes, keystoreId, createdAt.',
+    ],
+    method: 'kms.backup',
+    unlock: true,
+    params: async (inv) => ({ backupPassphrase: await backupPassphrase(inv, true) }),
+    present: (result, options) => {
       const r = result as { backup: string; keys: number; versions: number; remotes: number; keystoreId: string; createdAt: string };
       const bytes = fromB64u(r.backup);
       if (!bytes) throw new KmsError('INTERNAL', 'the KMS answered with a malformed backup');
-      const file = inv.options.out as string;
+      const file = options.out as string;
       writeBackupFile(file, bytes);
       return { file, bytes: bytes.length, keys: r.keys, versions: r.versions, remotes: r.remotes, keystoreId: r.keystoreId, createdAt: r.createdAt };
     },
   },
   {
     name: 'restore',
-    usage: 'restore --in FILE [--seal passphrase|keychain|tpm|pkcs11:TOKEN ...] [--unlock-policy any|all] [--backup-passphrase-file F] (into an empty store)',
+    summary: 'a backup into a store that has no keystore, sealed by the sealers given (as init)',
+    args: [],
+    options: {
+      in: { type: 'string', value: 'FILE', required: true, help: 'the backup file owkms backup wrote' },
+      'backup-passphrase-file': PASSPHRASE_FILE,
+      ...SEALER_OPTIONS,
+    },
+    notes: [
+      'Like init, the only other command that creates the store (folder too, owner-only); a keystore already there is refused (ALREADY_INITIALIZED).',
+      'A wrong backup passphrase is WRONG_SECRET; a truncated, edited or damaged backup CORRUPT or TAMPERED; a newer format UNSUPPORTED: nothing is written.',
+      'The restored keystore has a new master key, sealed by --seal (default passphrase: $OWKMS_PASSPHRASE, --passphrase-file or a prompt).',
+    ],
     method: 'kms.restore',
-    options: ['in', 'seal', 'unlock-policy', 'tcti', 'backup-passphrase-file'],
-    args: 0,
     unlock: false,
+    check: checkSealers,
     params: async (inv) => {
-      if (typeof inv.options.in !== 'string') throw new KmsError('INVALID_REQUEST', '--in is required');
-      const backup = toB64u(readBackupFile(inv.options.in));
+      const backup = toB64u(readBackupFile(str(inv, 'in')!));
       const backupPassphraseValue = await backupPassphrase(inv, false);
-      const unlockPolicy = typeof inv.options['unlock-policy'] === 'string' ? inv.options['unlock-policy'] : undefined;
-      return { backup, backupPassphrase: backupPassphraseValue, sealers: await sealers(inv), ...(unlockPolicy ? { unlockPolicy } : {}) };
+      const unlockPolicy = str(inv, 'unlock-policy');
+      return { backup, backupPassphrase: backupPassphraseValue, sealers: await sealers(inv, false), ...(unlockPolicy ? { unlockPolicy } : {}) };
     },
   },
 ];

@@ -6,11 +6,26 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { KmsError } from '../kms-process/api/errors.js';
 import type { Result } from '../kms-process/api/methods.js';
+import type { Command } from './command.js';
 import { printError } from './output.js';
 import { readSecret, secretGiven, type SecretSource } from './secrets.js';
 import { openOwnKms } from './session.js';
 
-export const DOCTOR_USAGE = 'doctor [--salvage-to DIR]  what is damaged in the keystore and what can be saved; with --salvage-to, the keys that verify into a new keystore in DIR';
+export const DOCTOR_COMMAND: Command = {
+  name: 'doctor',
+  summary: 'what is damaged in the keystore and what can be saved; with --salvage-to, the keys that verify into a new keystore',
+  args: [],
+  options: {
+    'salvage-to': { type: 'string', value: 'DIR', help: 'write every key whose rows verify into a new keystore in DIR (made owner-only; must hold no keystore)' },
+  },
+  notes: [
+    'Reads the file row by row, without trusting SQLite\'s indexes; unseals with the copies that can be read (the passphrase or PIN as for other commands) and authenticates every row on its own.',
+    'The salvaged keystore has the same master key: the same passphrase, keychain entry or TPM opens it. Exit code 0 when the report was made, whatever it found; healthy: yes|no|unknown says.',
+  ],
+  local: 'doctor',
+  unlock: false,
+  params: async () => ({}),
+};
 
 type Report = Result<'kms.doctor'>;
 

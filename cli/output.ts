@@ -2,6 +2,27 @@
 // text for people.
 import type { KmsError } from '../kms-process/api/index.js';
 
+let stdoutGone = false;
+
+/**
+ * A reader that went away (`owkms keys list | head -1`) makes the next write fail with EPIPE, which Node reports as an
+ * 'error' event: without a listener, an uncaught exception and a stack trace. owkms stops writing there instead, as
+ * command-line tools do, and keeps the exit code of what it did.
+ */
+export function guardOutputPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (stream === process.stdout) stdoutGone = true;
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED' && stream === process.stdout) process.stderr.write(`owkms: stdout failed (${e.code ?? e.name})\n`);
+    });
+  }
+}
+
+/** Whether stdout's reader has gone (nothing more is worth writing). */
+export function isStdoutGone(): boolean {
+  return stdoutGone;
+}
+
 export function printResult(result: unknown, json: boolean): void {
   if (json) {
     process.stdout.write(JSON.stringify(result) + '\n');

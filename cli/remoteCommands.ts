@@ -1,12 +1,13 @@
 // owkms remote add|list|remove: KMIP servers for `kmip:NAME` keys. The PEM files are read here and sent to the KMS,
 // which keeps the client key encrypted in the keystore; the files can be deleted afterwards.
 import { readFileSync } from 'node:fs';
-import { KmsError } from '../kms-process/api/index.js';
-import type { Command, Invocation } from './commands.js';
+import { KmsError } from '../kms-process/api/errors.js';
+import { defined, flag, int, str, type ArgSpec, type Command, type Invocation } from './command.js';
+
+const NAME: ArgSpec = { name: 'NAME', help: 'the remote\'s name, as in --provider kmip:NAME', pattern: { re: /^[A-Za-z0-9._-]{1,64}$/, says: '1 to 64 of A-Z a-z 0-9 . _ -' } };
 
 function pemFile(inv: Invocation, option: string): string {
-  const path = inv.options[option];
-  if (typeof path !== 'string') throw new KmsError('INVALID_REQUEST', `--${option} is required`);
+  const path = str(inv, option)!;
   try {
     return readFileSync(path, 'utf8');
   } catch {
@@ -14,53 +15,53 @@ function pemFile(inv: Invocation, option: string): string {
   }
 }
 
-function number(inv: Invocation, option: string): number | undefined {
-  const v = inv.options[option];
-  return typeof v === 'string' ? Number(v) : undefined;
-}
-
 export const REMOTE_COMMANDS: readonly Command[] = [
   {
     name: 'remote add',
-    usage: 'remote add NAME --host H --port P --ca F --cert F --key F [--kmip-version 1.0-2.0] [--timeout-ms N] [--no-check] (a KMIP server for --provider kmip:NAME)',
+    summary: 'add a KMIP server for --provider kmip:NAME keys',
+    args: [NAME],
+    options: {
+      host: { type: 'string', value: 'H', required: true, help: 'the server\'s host name or IP address', pattern: { re: /^[A-Za-z0-9.:-]{1,253}$/, says: 'a host name or an IP address' } },
+      port: { type: 'string', value: 'P', required: true, range: [1, 65535], help: 'the server\'s port (KMIP: usually 5696)' },
+      ca: { type: 'string', value: 'F', required: true, help: 'PEM file of the CA that signed the server\'s certificate' },
+      cert: { type: 'string', value: 'F', required: true, help: 'PEM file of our client certificate (extendedKeyUsage clientAuth)' },
+      key: { type: 'string', value: 'F', required: true, help: 'PEM file of our client key (kept encrypted in the keystore)' },
+      'kmip-version': { type: 'string', value: 'V', choices: ['1.0', '1.1', '1.2', '1.3', '1.4', '2.0'], help: 'the highest KMIP version to negotiate (default 2.0)' },
+      'timeout-ms': { type: 'string', value: 'N', range: [500, 25_000], help: 'per-request budget in milliseconds' },
+      'no-check': { type: 'boolean', help: 'store it without connecting first' },
+    },
+    notes: ['The KMS sandbox reaches a server from the run that adds it on: its endpoint is recorded beside the keystore.'],
     method: 'remotes.add',
-    options: ['host', 'port', 'ca', 'cert', 'key', 'kmip-version', 'timeout-ms', 'no-check'],
-    args: 1,
     unlock: true,
-    params: async (inv) => {
-      const host = inv.options.host;
-      if (typeof host !== 'string') throw new KmsError('INVALID_REQUEST', '--host is required');
-      const port = number(inv, 'port');
-      if (port === undefined) throw new KmsError('INVALID_REQUEST', '--port is required');
-      const out: Record<string, unknown> = {
+    params: async (inv) => ({
+      ...defined({
         name: inv.positionals[0],
-        host,
-        port,
+        host: str(inv, 'host'),
+        port: int(inv, 'port', 1, 65535),
         ca: pemFile(inv, 'ca'),
         cert: pemFile(inv, 'cert'),
         key: pemFile(inv, 'key'),
-      };
-      if (typeof inv.options['kmip-version'] === 'string') out.maxVersion = inv.options['kmip-version'];
-      if (number(inv, 'timeout-ms') !== undefined) out.timeoutMs = number(inv, 'timeout-ms');
-      if (inv.options['no-check'] === true) out.check = false;
-      return out;
-    },
+        maxVersion: str(inv, 'kmip-version'),
+        timeoutMs: int(inv, 'timeout-ms', 500, 25_000),
+      }),
+      ...(flag(inv, 'no-check') ? { check: false } : {}),
+    }),
   },
   {
     name: 'remote list',
-    usage: 'remote list [--probe] (--probe connects to each server)',
+    summary: 'list the KMIP servers',
+    args: [],
+    options: { probe: { type: 'boolean', help: 'connect to each server and say which version it speaks, or why not' } },
     method: 'remotes.list',
-    options: ['probe'],
-    args: 0,
     unlock: true,
-    params: async (inv) => (inv.options.probe === true ? { probe: true } : {}),
+    params: async (inv) => (flag(inv, 'probe') ? { probe: true } : {}),
   },
   {
     name: 'remote remove',
-    usage: 'remote remove NAME (refused while keys live on it)',
+    summary: 'remove a KMIP server (refused while keys live on it)',
+    args: [NAME],
+    options: {},
     method: 'remotes.remove',
-    options: [],
-    args: 1,
     unlock: true,
     params: async (inv) => ({ name: inv.positionals[0] }),
   },

@@ -2,6 +2,7 @@
 // Lines go to the KMS as they are (it validates them); answers come back with the sender's own ids.
 import type { ChannelClient } from '../kms-process/client/channelClient.js';
 import { lineSplitter } from '../kms-process/client/lineStreamPort.js';
+import { isStdoutGone } from './output.js';
 
 export async function runRpc(client: ChannelClient): Promise<void> {
   await new Promise<void>((resolve) => {
@@ -15,8 +16,8 @@ export async function runRpc(client: ChannelClient): Promise<void> {
       lineSplitter((line) => {
         inFlight++;
         void client.forwardRaw(line).then((answer) => {
-          process.stdout.write(answer + '\n');
           inFlight--;
+          if (!isStdoutGone()) process.stdout.write(answer + '\n');
           maybeDone();
         });
       }),
@@ -24,6 +25,11 @@ export async function runRpc(client: ChannelClient): Promise<void> {
     process.stdin.on('end', () => {
       ended = true;
       maybeDone();
+    });
+    // Nobody reads the answers any more: stop reading requests, as a pipe's writer does.
+    process.stdout.once('error', () => {
+      process.stdin.destroy();
+      resolve();
     });
   });
 }

@@ -1,7 +1,8 @@
 // Where a one-shot owkms command sends its requests: to a running agent that serves the same keystore (a session:
 // no KMS to spawn, no Argon2 per call), else to a KMS of its own. $OWKMS_NO_AGENT=1 forces the latter.
 import { connect } from 'node:net';
-import { resolve } from 'node:path';
+import { rmdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { KmsError } from '../kms-process/api/errors.js';
 import { ChannelClient } from '../kms-process/client/channelClient.js';
 import { KmsHost, type KmsHostOptions } from '../kms-process/client/kmsHost.js';
@@ -13,6 +14,8 @@ export interface KmsConnection {
   client: ChannelClient;
   viaAgent: boolean;
   close(): Promise<void>;
+  /** Remove the store folders this run made for kms.init (only while empty): a failed init leaves nothing behind. */
+  discardMadeStore?(): void;
 }
 
 function connectSocket(path: string): Promise<import('node:net').Socket | undefined> {
@@ -50,14 +53,31 @@ export async function agentSession(storeDir: string, env: NodeJS.ProcessEnv = pr
 }
 
 /** The agent's session when one serves `storeDir`, else a KMS child of this process. */
-export async function openKms(storeDir: string, sandbox?: KmsHostOptions['sandbox']): Promise<KmsConnection> {
+export async function openKms(storeDir: string, o: Pick<KmsHostOptions, 'sandbox' | 'createStore'> = {}): Promise<KmsConnection> {
   const session = await agentSession(storeDir);
   if (session) return session;
-  return openOwnKms(storeDir, { callers: ['cli'], holder: 'owkms cli', ...(sandbox ? { sandbox } : {}) });
+  return openOwnKms(storeDir, { callers: ['cli'], holder: 'owkms cli', ...o });
 }
 
 /** A KMS child of this process, whether or not an agent runs. */
-export async function openOwnKms(storeDir: string, o: Pick<KmsHostOptions, 'callers' | 'holder' | 'sandbox'>): Promise<KmsConnection> {
+export async function openOwnKms(storeDir: string, o: Pick<KmsHostOptions, 'callers' | 'holder' | 'sandbox' | 'createStore'>): Promise<KmsConnection> {
   const host = await KmsHost.start({ storeDir, transport: 'stdio', stderr: 'inherit', ...o });
-  return { client: host.client, viaAgent: false, close: () => host.stop() };
+  return {
+    client: host.client,
+    viaAgent: false,
+    close: () => host.stop(),
+    discardMadeStore: () => {
+      const first = host.madeStore;
+      if (!first) return;
+      // Deepest first, up to the first folder this run made; a folder with anything in it stays.
+      for (let d = resolve(storeDir); ; d = dirname(d)) {
+        try {
+          rmdirSync(d);
+        } catch {
+          return;
+        }
+        if (d === resolve(first) || dirname(d) === d) return;
+      }
+    },
+  };
 }

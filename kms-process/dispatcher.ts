@@ -12,8 +12,6 @@ import {
   type RpcRequest,
   type RpcResponse,
 } from './api/index.js';
-import { sqliteError } from './keystore/database.js';
-import { storageError } from './keystore/storageErrors.js';
 import type { KmsContext } from './kmsContext.js';
 import { authorizeCaller } from './policy/callerPolicy.js';
 import { auditHandlers } from './services/auditService.js';
@@ -95,7 +93,7 @@ export class Dispatcher {
       this.audit(call, validParams, 'ok');
       return resultResponse(req.id, result);
     } catch (e) {
-      const mapped = storageError(sqliteError(e, this.ctx.options.storeDir)); // a damaged page, a full disk: from any read or write
+      const mapped = this.ctx.classifyFailure(e); // a damaged page can surface from any read, as any error
       const err = mapped instanceof KmsError ? mapped : internal(e, req.method);
       if (call) this.audit(call, validParams, err.kind);
       return errorResponse(req.id, err);

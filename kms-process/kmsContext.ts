@@ -8,9 +8,12 @@ import { AuditBatcher } from './audit/auditBatcher.js';
 import type { AuditRecord } from './audit/auditLog.js';
 import { IntegrityGate } from './integrity/integrityGate.js';
 import { KeyCache } from './keystore/keyCache.js';
+import { sqliteError } from './keystore/database.js';
 import { Keystore } from './keystore/keystore.js';
 import { storageError } from './keystore/storageErrors.js';
-import type { PinFailureStore } from './providers/pkcs11/pinFailureStore.js';
+import { assertPrivateStore } from './keystore/storePermissions.js';
+import { createKeystore } from './keystore/keystoreCreation.js';
+import { MemoryPinFailureStore, type PinFailureStore } from './providers/pkcs11/pinFailureStore.js';
 import { Pkcs11Runtime } from './providers/pkcs11/pkcs11Runtime.js';
 import { KmipRuntime } from './providers/kmip/kmipRuntime.js';
 import type { ExternalKeyProvider, KeyProvider } from './providers/provider.js';
@@ -55,11 +58,17 @@ export class KmsContext {
   rollback: RollbackStatus = { guard: 'none', state: 'none', detail: 'not checked yet' };
   /** Requests being handled right now (set by the dispatcher); more than one means callers are pipelining. */
   inflight = 0;
-  private opened: Keystore | KmsError;
+  /** The keystore, the typed reason it could not be opened, or undefined while its folder holds none. */
+  private opened: Keystore | KmsError | undefined;
+  /** Set while owkms doctor reads the file itself: every other request is BUSY, and nothing reopens it meanwhile. */
+  private released: KmsError | undefined;
+  /** PIN failures on tokens the KMS counts for, while there is no keystore to keep them in. */
+  private readonly pinsWithoutKeystore = new MemoryPinFailureStore();
 
   constructor(readonly options: KmsOptions) {
     this.cache = new KeyCache(options.keyCacheMs);
-    this.opened = openOrError(options);
+    // A store that does not exist is not created here: only kms.init creates one (issue 9).
+    this.opened = Keystore.exists(options.storeDir) ? openOrError(options) : undefined;
     this.registryReady = import('./algorithms/all.js').then((m) => (this.loadedRegistry = m.createAlgorithmRegistry()));
     this.software = new SoftwareProvider(() => this.registry, () => this.keystore, this.cache, () => this.inflight > 1);
     this.audit = new AuditBatcher((records) => {
@@ -80,13 +89,17 @@ export class KmsContext {
     this.sealers.set('pkcs11', this.pkcs11.sealer());
   }
 
-  /** Wrong-PIN counts for tokens that do not count them, kept in the keystore so they survive a restart. */
+  /**
+   * Wrong-PIN counts for tokens that do not count them, kept in the keystore so they survive a restart; in memory
+   * while there is no keystore (a token used before `init`), since making one would be a side effect.
+   */
   private pinStore(): PinFailureStore {
-    const throttle = () => this.keystore.throttle;
-    return {
-      read: (serial) => throttle().read(`pin:${serial}`),
-      write: (serial, state) => throttle().write(`pin:${serial}`, state),
+    const store = (): PinFailureStore => {
+      const ks = this.existingKeystore;
+      if (!ks) return this.pinsWithoutKeystore;
+      return { read: (serial) => ks.throttle.read(`pin:${serial}`), write: (serial, state) => ks.throttle.write(`pin:${serial}`, state) };
     };
+    return { read: (serial) => store().read(serial), write: (serial, state) => store().write(serial, state) };
   }
 
   get registry(): AlgorithmRegistry {
@@ -108,18 +121,64 @@ export class KmsContext {
       await this.lock();
       this.opened.close();
     }
-    this.opened = new KmsError('BUSY', 'owkms doctor is reading the keystore file');
+    this.opened = undefined;
+    this.released = new KmsError('BUSY', 'owkms doctor is reading the keystore file');
     try {
       return await fn();
     } finally {
-      this.opened = openOrError(this.options);
+      this.released = undefined;
+      this.opened = Keystore.exists(this.options.storeDir) ? openOrError(this.options) : undefined;
     }
   }
 
-  /** The open keystore, or the typed reason it is not (BUSY, CORRUPT, ...). */
-  get keystore(): Keystore {
+  /**
+   * The open keystore, or undefined when the store folder holds none; throws the typed reason it could not be
+   * opened (BUSY, CORRUPT, ...). A keystore another process created, or closed, since this one started is opened now.
+   */
+  get existingKeystore(): Keystore | undefined {
+    if (this.released) throw this.released;
+    // BUSY is tried again: the other process may have closed the keystore since.
+    const retry = this.opened === undefined || (this.opened instanceof KmsError && this.opened.kind === 'BUSY');
+    if (retry && Keystore.exists(this.options.storeDir)) this.opened = openOrError(this.options);
     if (this.opened instanceof KmsError) throw this.opened;
+    // A folder without a keystore is checked too: one open to others is refused before anything is made in it.
+    if (!this.opened) assertPrivateStore(this.options.storeDir);
     return this.opened;
+  }
+
+  /** The open keystore, or the typed reason it is not (NOT_INITIALIZED when there is none, BUSY, CORRUPT, ...). */
+  get keystore(): Keystore {
+    const ks = this.existingKeystore;
+    if (!ks) throw new KmsError('NOT_INITIALIZED', 'there is no keystore in this store folder (nothing was created); initialize one first (owkms init)');
+    return ks;
+  }
+
+  /**
+   * A failure as the protocol says it: SQLite's codes mapped (BUSY, CORRUPT, ...), and one that would be INTERNAL
+   * checked against the open keystore file, CORRUPT when the file is damaged (keystore/damage.ts).
+   */
+  classifyFailure(e: unknown): unknown {
+    const storage = storageError(e); // a full disk or an I/O error outside SQLite (the lock file): UNAVAILABLE
+    if (storage instanceof KmsError) return storage;
+    if (this.opened instanceof Keystore) return this.opened.classify(e);
+    return sqliteError(e, this.options.storeDir);
+  }
+
+  /** kms.init: the keystore, created (folder and file) when there is none; `discard` undoes that creation. */
+  keystoreForInit(): { keystore: Keystore; discard?: () => void } {
+    const ks = this.existingKeystore;
+    if (ks) return { keystore: ks };
+    const made = createKeystore(this.options.storeDir, this.options.holder);
+    this.opened = made.keystore;
+    // PIN attempts counted while there was no keystore (a pkcs11 sealer's login in this very init) are kept.
+    for (const [serial, state] of this.pinsWithoutKeystore.entries()) made.keystore.throttle.write(`pin:${serial}`, state);
+    return {
+      keystore: made.keystore,
+      discard: () => {
+        this.opened = undefined;
+        made.discard();
+      },
+    };
   }
 
   async provider(id: string): Promise<KeyProvider> {
@@ -145,18 +204,9 @@ export class KmsContext {
     this.audit.flushAll();
     this.cache.clear();
     this.kmip.closeAll();
-    if (!(this.opened instanceof KmsError)) this.opened.lock();
+    if (this.opened instanceof Keystore) this.opened.lock();
     // Token logins end with the lock too: keys and sealers on tokens need the PIN again.
     if (this.pkcs11.started) await (await this.pkcs11.get()).tokens.logoutAll();
-  }
-
-  /**
-   * host:port of every configured KMIP server, readable before unlock (for a sandbox that allows TCP connect only
-   * to these; rows are authenticated at use, not here). Empty when the keystore did not open.
-   */
-  kmipEndpoints(): Array<{ host: string; port: number }> {
-    if (this.opened instanceof KmsError) return [];
-    return this.opened.remotes.endpoints().map(({ host, port }) => ({ host, port }));
   }
 
   close(): void {
@@ -165,7 +215,7 @@ export class KmsContext {
     void this.pkcs11.close();
     this.audit.flushAll();
     this.cache.dispose();
-    if (!(this.opened instanceof KmsError)) this.opened.close();
+    if (this.opened instanceof Keystore) this.opened.close();
   }
 }
 

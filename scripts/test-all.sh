@@ -12,7 +12,7 @@ PACKAGES=(
   swtpm swtpm-tools tpm2-tools         # TPM 2.0 simulator and tools
   gnome-keyring dbus libsecret-tools   # the Secret Service, in a private D-Bus session
   libjson-c-dev libpkcs11-helper1-dev  # the PKCS#11 module: json-c, and a PKCS#11 3.0 header (p11-kit's is 2.40 in Debian 12)
-  openssl libengine-pkcs11-openssl     # OpenSSL: certificates for the KMIP tests, the independent Ed25519 verifier of the release manifest, and a consumer of the module through its pkcs11 engine (libp11)
+  openssl libengine-pkcs11-openssl     # OpenSSL: keys as users have them (PEM, SEC1), certificates for the KMIP tests, the independent Ed25519 verifier of the release manifest, and a consumer of the module through its pkcs11 engine (libp11)
   gnutls-bin                           # p11tool
   openssh-client openssh-server        # ssh-keygen -D, ssh -I, and an sshd on loopback
   util-linux                           # setpriv: a process of another user (nobody) at the agent's socket

@@ -48,7 +48,7 @@ export function createAesSpec(id: AesId): AlgorithmSpec<KeyObject, never> {
     },
 
     importKey(format: ImportFormat, data: Uint8Array | Jwk): KeyMaterial {
-      if (format === 'raw') return { secret: new Uint8Array(checkKey(importBytes(format, data))) };
+      if (format === 'raw' || format === 'raw-private') return { secret: new Uint8Array(checkKey(importBytes(format, data))) };
       if (format === 'jwk') {
         const jwk = importJwk(data);
         expectJwkType(jwk, 'oct');

@@ -57,7 +57,11 @@ export interface Encapsulation {
   ciphertext: Uint8Array;
 }
 
-export type ImportFormat = 'jwk' | 'pkcs8' | 'spki' | 'raw';
+/**
+ * `raw` is the algorithm's raw public key (or a symmetric key's bytes); `raw-private` the raw private key: an EC
+ * scalar, an Ed25519/X25519 32-byte private key, an ML-DSA / ML-KEM seed (protocol: format 'raw', private: true).
+ */
+export type ImportFormat = 'jwk' | 'pkcs8' | 'spki' | 'raw' | 'raw-private';
 export type ExportFormat = 'jwk' | 'spki' | 'raw' | 'pkcs8';
 
 /**

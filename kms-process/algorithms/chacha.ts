@@ -103,7 +103,7 @@ export function createChachaSpec(id: ChachaId): AlgorithmSpec<ChachaKey, never> 
     },
 
     importKey(format: ImportFormat, data: Uint8Array | Jwk): KeyMaterial {
-      if (format === 'raw') return { secret: new Uint8Array(checkKey(importBytes(format, data))) };
+      if (format === 'raw' || format === 'raw-private') return { secret: new Uint8Array(checkKey(importBytes(format, data))) };
       if (format === 'jwk') {
         const jwk = importJwk(data);
         expectJwkType(jwk, 'oct');

@@ -5,6 +5,7 @@ import { createECDH, createPrivateKey, createPublicKey, type KeyObject } from 'n
 import type { Jwk } from '../api/common.js';
 import type { ExportFormat, ImportFormat } from './algorithm.js';
 import type { EcCurve } from './ecCurves.js';
+import { DER_FORMS } from './keyInput.js';
 import {
   b64u,
   expectJwkType,
@@ -51,7 +52,9 @@ export function pointFromScalar(curve: EcCurve, secret: Uint8Array): Uint8Array 
 /** A SEC1 point (compressed or uncompressed), checked to be on the curve and not infinity; returned uncompressed. */
 export function normalizePoint(curve: EcCurve, bytes: Uint8Array): Uint8Array {
   const expected = [1 + curve.fieldBytes, 1 + 2 * curve.fieldBytes];
-  if (!expected.includes(bytes.length)) throw invalid(`${curve.jwkCrv} public key has the wrong length`);
+  if (!expected.includes(bytes.length)) {
+    throw invalid(`${curve.jwkCrv} public key must be a SEC1 point of ${expected[0]} bytes (compressed) or ${expected[1]} (uncompressed), not ${bytes.length}`);
+  }
   return parsePublic(`${curve.jwkCrv} public key`, () => {
     const p = curve.noble.Point.fromBytes(bytes);
     p.assertValidity();
@@ -113,7 +116,7 @@ function compressedSpki(curve: EcCurve, point: Uint8Array): Buffer {
 }
 
 function importSpki(curve: EcCurve, der: Uint8Array): Uint8Array {
-  const imported = parsePublic('SPKI', () => createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }));
+  const imported = parsePublic(DER_FORMS.spki, () => createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }));
   checkKeyObjectCurve(curve, imported);
   // Only the canonical DER with the named curve is accepted (uncompressed or compressed point): OpenSSL also
   // parses explicit curve parameters and BER, and can map a curve with a modified cofactor to the named one
@@ -135,7 +138,7 @@ function importSpki(curve: EcCurve, der: Uint8Array): Uint8Array {
 }
 
 function importPkcs8(curve: EcCurve, der: Uint8Array): Required<EcKeyParts> {
-  const imported = parseSecret('PKCS#8', () => createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' }));
+  const imported = parseSecret(DER_FORMS.pkcs8, () => createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' }));
   checkKeyObjectCurve(curve, imported);
   // OpenSSL re-encodes it as SEC1 ECPrivateKey (RFC 5915) with the scalar padded to its fixed length; noble's
   // DER reader takes out the scalar, and OpenSSL confirms the key rebuilt from it is the key it parsed.
@@ -157,6 +160,15 @@ function importPkcs8(curve: EcCurve, der: Uint8Array): Required<EcKeyParts> {
   }
 }
 
+/** A raw private key: the big-endian scalar of the curve's fixed length. */
+function privateFromScalar(curve: EcCurve, bytes: Uint8Array): Required<EcKeyParts> {
+  if (bytes.length !== curve.scalarBytes) {
+    throw invalid(`${curve.jwkCrv} raw private key must be the ${curve.scalarBytes}-byte big-endian scalar, not ${bytes.length} bytes`);
+  }
+  const secret = new Uint8Array(bytes);
+  return { secret, point: pointFromScalar(curve, secret) };
+}
+
 function importJwkKey(curve: EcCurve, data: Jwk): EcKeyParts {
   expectJwkType(data, 'EC', curve.jwkCrv);
   const x = jwkBytes(data, 'x', curve.fieldBytes);
@@ -173,8 +185,21 @@ export function importEcKey(curve: EcCurve, format: ImportFormat, data: Uint8Arr
   switch (format) {
     case 'jwk':
       return importJwkKey(curve, importJwk(data));
-    case 'raw':
-      return { point: normalizePoint(curve, importBytes(format, data)) };
+    case 'raw': {
+      const bytes = importBytes(format, data);
+      // A scalar never has a point's length on these curves: a raw key of the scalar's length is the private key.
+      if (bytes.length === curve.scalarBytes) return privateFromScalar(curve, bytes);
+      const lengths = [1 + curve.fieldBytes, 1 + 2 * curve.fieldBytes];
+      if (!lengths.includes(bytes.length)) {
+        throw invalid(
+          `${curve.jwkCrv} raw key must be a SEC1 public point of ${lengths[0]} bytes (compressed) or ${lengths[1]} (uncompressed), ` +
+            `or the ${curve.scalarBytes}-byte private scalar; not ${bytes.length} bytes`,
+        );
+      }
+      return { point: normalizePoint(curve, bytes) };
+    }
+    case 'raw-private':
+      return privateFromScalar(curve, importBytes(format, data));
     case 'spki':
       return { point: importSpki(curve, importBytes(format, data)) };
     case 'pkcs8':

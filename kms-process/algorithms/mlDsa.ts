@@ -85,6 +85,11 @@ export function createMlDsaSpec(id: MlDsaId): AlgorithmSpec<MlDsaPrivateKey, MlD
       switch (format) {
         case 'raw':
           return { publicRaw: new Uint8Array(checkPublic(importBytes(format, data))) };
+        case 'raw-private': {
+          // The FIPS 204 keygen seed, the form the keystore keeps (and the AKP JWK's 'priv').
+          const seed = new Uint8Array(requireLength(importBytes(format, data), SEED_BYTES, `${id} raw private key (the seed)`));
+          return { secret: seed, publicRaw: fromSeed(seed).publicKey };
+        }
         case 'spki':
           return { publicRaw: spkiDecode(prefix, pkBytes, importBytes(format, data), id) };
         case 'jwk':

@@ -78,6 +78,11 @@ export const mlKem768Spec: AlgorithmSpec<MlKemPrivateKey, MlKemPublicKey> = {
     switch (format) {
       case 'raw':
         return { publicRaw: new Uint8Array(checkPublic(importBytes(format, data))) };
+      case 'raw-private': {
+        // The FIPS 203 keygen seed d||z, the form the keystore keeps (and the AKP JWK's 'priv').
+        const seed = new Uint8Array(requireLength(importBytes(format, data), SEED_BYTES, `${ID} raw private key (the seed d||z)`));
+        return { secret: seed, publicRaw: fromSeed(seed).publicKey };
+      }
       case 'spki':
         return { publicRaw: checkPublic(spkiDecode(PREFIX, PK_BYTES, importBytes(format, data), ID)) };
       case 'jwk':

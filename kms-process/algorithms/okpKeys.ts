@@ -3,6 +3,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Jwk } from '../api/common.js';
 import type { ExportFormat, ImportFormat, KeyMaterial } from './algorithm.js';
+import { DER_FORMS } from './keyInput.js';
 import {
   b64u,
   expectJwkType,
@@ -65,8 +66,8 @@ export function okpKeys(c: OkpCurve) {
   function importDer(format: 'pkcs8' | 'spki', der: Uint8Array): KeyObject {
     const key =
       format === 'pkcs8'
-        ? parseSecret('PKCS#8', () => createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' }))
-        : parsePublic('SPKI', () => createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }));
+        ? parseSecret(DER_FORMS.pkcs8, () => createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' }))
+        : parsePublic(DER_FORMS.spki, () => createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }));
     if (key.asymmetricKeyType !== c.id) throw invalid(`the key is not an ${c.crv} key`);
     return key;
   }
@@ -87,8 +88,25 @@ export function okpKeys(c: OkpCurve) {
         if (!sameBytes(rawOf(privateKey(secret)), publicRaw)) throw invalid(`JWK 'd' does not match 'x'`);
         return { secret, publicRaw };
       }
-      case 'raw':
-        return { publicRaw: c.checkPublic(new Uint8Array(importBytes(format, data))) };
+      case 'raw': {
+        const bytes = importBytes(format, data);
+        // 32 bytes either way: only the caller can say a raw key is the private one (format 'raw' with private: true).
+        requireLength(bytes, 32, what('raw public key'), '; a raw private key is imported with private: true (owkms keys import --private)');
+        return { publicRaw: c.checkPublic(new Uint8Array(bytes)) };
+      }
+      case 'raw-private': {
+        const bytes = importBytes(format, data);
+        // Ed25519 also as libsodium and Solana keep it: the 32-byte private key followed by its public key.
+        const pair = c.id === 'ed25519' && bytes.length === 64;
+        if (!pair) requireLength(bytes, 32, what('raw private key'), c.id === 'ed25519' ? ' (or 64: private key then public key)' : '');
+        const secret = new Uint8Array(bytes.subarray(0, 32));
+        const publicRaw = rawOf(privateKey(secret));
+        if (pair && !sameBytes(publicRaw, bytes.subarray(32))) {
+          secret.fill(0);
+          throw invalid(what('raw key pair: its second half is not the public key of its first'));
+        }
+        return { secret, publicRaw };
+      }
       case 'spki':
         return { publicRaw: c.checkPublic(rawOf(importDer(format, importBytes(format, data)))) };
       case 'pkcs8': {

@@ -1,6 +1,7 @@
 // RSA 2048/3072/4096 on node:crypto, one spec per size from one factory: PSS (default) and PKCS#1 v1.5 signatures,
 // OAEP encryption and key wrap. secret = PKCS#8 DER, publicRaw = SPKI DER (RSA has no shorter standard raw form).
 import { nodeSignAsync } from './nodeSignAsync.js';
+import { DER_FORMS } from './keyInput.js';
 import {
   constants,
   createPrivateKey,
@@ -98,9 +99,9 @@ export function createRsaSpec(id: RsaId): AlgorithmSpec<RsaPrivateKey, RsaPublic
     return key;
   };
   const publicFromSpki = (der: Uint8Array): KeyObject =>
-    checkKey(parsePublic('SPKI', () => createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' })));
+    checkKey(parsePublic(DER_FORMS.spki, () => createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' })));
   const privateFromPkcs8 = (der: Uint8Array): KeyObject =>
-    checkKey(parseSecret('PKCS#8', () => createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' })));
+    checkKey(parseSecret(DER_FORMS.pkcs8, () => createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' })));
   const spkiOf = (key: KeyObject): Uint8Array => new Uint8Array(key.export({ format: 'der', type: 'spki' }));
   const pkcs8Of = (key: KeyObject): Uint8Array => new Uint8Array(key.export({ format: 'der', type: 'pkcs8' }));
   const publicOf = (material: KeyMaterial): KeyObject =>
@@ -184,6 +185,8 @@ export function createRsaSpec(id: RsaId): AlgorithmSpec<RsaPrivateKey, RsaPublic
           const priv = checkKey(parseSecret('RSA JWK', () => createPrivateKey({ key: jwk as never, format: 'jwk' })));
           return { secret: pkcs8Of(priv), publicRaw: spkiOf(createPublicKey(priv)) };
         }
+        case 'raw-private':
+          throw unsupported(`${id} has no raw private form: import its private key as PKCS#8 (DER or PEM) or a JWK`);
         default:
           throw unsupported(`import format '${String(format)}' is not supported for ${id}`);
       }

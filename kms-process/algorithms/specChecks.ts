@@ -70,8 +70,9 @@ export function b64u(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
 }
 
-export function requireLength(bytes: Uint8Array | undefined, length: number, what: string): Uint8Array {
-  if (!bytes || bytes.length !== length) throw invalid(`${what} must be ${length} bytes`);
+/** Exactly `length` bytes; the message names the expected and the actual length (lengths are not secret). */
+export function requireLength(bytes: Uint8Array | undefined, length: number, what: string, hint = ''): Uint8Array {
+  if (!bytes || bytes.length !== length) throw invalid(`${what} must be ${length} bytes, not ${bytes?.length ?? 0}${hint}`);
   return bytes;
 }
 

@@ -9,6 +9,10 @@ import type { Caller } from './callers.js';
  * structured clone would build it whole first). `send` takes a value or, on a text port, JSON text from the Outbox.
  */
 export interface Port {
+  /**
+   * Never reports a dead peer by throwing or by an 'error' event: a message that cannot be delivered closes the port
+   * (onClose listeners run), which fails the calls waiting on it. It may throw only for a message it cannot encode.
+   */
   send(message: object | string): void;
   /** Messages are JSON text (serialized by the sender's Outbox, parsed by the receiver under its size limit). */
   readonly text?: boolean;

@@ -79,6 +79,7 @@ export const cryptoMethods = {
     result: z.object({ valid: z.boolean() }),
   },
   'crypto.agree': {
+    /** peerPublicKey: the raw public key, SPKI (DER or PEM text) as base64url, or a JWK. */
     params: z.strictObject({ id: keyId, peerPublicKey: z.union([b64u(MAX_KEY_STRING), jwk]), ...secretUse }),
     result: secretResult,
   },

@@ -28,9 +28,12 @@ export const keysMethods = {
     params: z.discriminatedUnion('format', [
       z.strictObject({ format: z.literal('jwk'), data: jwk, algorithm: algorithmId.optional(), ...keyFlags }),
       z.strictObject({
+        /** pkcs8 and spki: DER, or PEM text (RFC 7468); the algorithm is read from the key when not given. */
         format: z.enum(['pkcs8', 'spki', 'raw']),
         data: b64u(MAX_KEY_STRING),
         algorithm: algorithmId.optional(),
+        /** raw: the raw private key (EC scalar, Ed25519/X25519 private key, ML-DSA/ML-KEM seed) instead of the public one. */
+        private: z.boolean().optional(),
         ...keyFlags,
       }),
       z.strictObject({

@@ -33,7 +33,16 @@ export class ChannelClient {
     private readonly port: Port,
     private readonly defaultTimeoutMs: number = DEFAULT_TIMEOUT_MS,
   ) {
-    this.outbox = new Outbox(port, port.coalesce === true, MAX_MESSAGE_BYTES, true);
+    this.outbox = new Outbox(port, port.coalesce === true, {
+      maxBytes: MAX_MESSAGE_BYTES,
+      refuseOversize: true,
+      onFailure: (messages) => {
+        for (const m of messages) {
+          const id = (m as { id?: unknown }).id;
+          if (typeof id === 'number') this.settle(id, (p) => p.reject(this.unsendable()));
+        }
+      },
+    });
     port.onMessage((message) => {
       let value: unknown = message;
       if (typeof message === 'string') {
@@ -57,15 +66,34 @@ export class ChannelClient {
     const msg = message as { id?: unknown; result?: unknown; error?: unknown };
     if (msg === null || typeof msg !== 'object') return;
     if (typeof msg.id !== 'number') return;
-    const p = this.pending.get(msg.id);
-    if (!p) return; // late answer to a call that timed out
-    this.pending.delete(msg.id);
+    // A late answer to a call that timed out finds nothing to settle.
+    this.settle(msg.id, (p) => ('error' in msg ? p.reject(errorFromResponse(msg.error)) : p.resolve(msg.result)));
+  }
+
+  private settle(id: number, how: (p: Pending) => void): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
     if (p.timer) clearTimeout(p.timer);
-    if ('error' in msg) p.reject(errorFromResponse(msg.error));
-    else p.resolve(msg.result);
+    how(p);
+  }
+
+  /** Why a message the port refused failed: the KMS is gone, or the message cannot be encoded for the channel. */
+  private unsendable(): KmsError {
+    if (this.closedReason !== undefined) return new KmsError('UNAVAILABLE', `the KMS is gone (${this.closedReason})`);
+    return new KmsError('INVALID_REQUEST', 'the request cannot be encoded for the KMS channel');
+  }
+
+  private readonly closeListeners: Array<(reason: string) => void> = [];
+
+  /** Hear the channel close (the KMS gone, or its pipe closed), in the same turn its pending calls fail. */
+  onClose(listener: (reason: string) => void): void {
+    if (this.closedReason !== undefined) listener(this.closedReason);
+    else this.closeListeners.push(listener);
   }
 
   private failAll(reason: string): void {
+    if (this.closedReason === undefined) for (const l of this.closeListeners.splice(0)) l(reason);
     this.closedReason = reason;
     for (const [id, p] of this.pending) {
       this.pending.delete(id);

@@ -2,7 +2,7 @@
 // authenticates the channel, notices the child's exit (failing pending calls) and can restart it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHANNEL_TOKEN_ENV, type HelloResult } from '../api/channelProtocol.js';
@@ -45,6 +45,11 @@ export interface KmsHostOptions {
    * (profiling only: `--cpu-prof` writes outside the store).
    */
   sandbox?: { tctis?: string[]; connect?: string[]; write?: string[]; off?: boolean };
+  /**
+   * Make the store folder (0700) before the KMS starts, for a kms.init in this run: the sandboxed KMS reaches only a
+   * folder that exists when it starts, and never makes one itself (a mistyped store is left alone).
+   */
+  createStore?: boolean;
 }
 
 /** The compiled KMS entry, found from the package root whether this file runs from source or from dist/. */
@@ -63,6 +68,8 @@ export class KmsHost {
   private channel: ChannelClient | undefined;
   private readonly exitListeners: Array<(code: number | null, signal: NodeJS.Signals | null) => void> = [];
   info: HelloResult | undefined;
+  /** The first folder `createStore` made (undefined when the store folder existed already). */
+  madeStore: string | undefined;
 
   constructor(private readonly options: KmsHostOptions) {}
 
@@ -92,6 +99,7 @@ export class KmsHost {
     for (const k of PASSED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
     Object.assign(env, o.env ?? {});
     const transport = o.transport ?? 'ipc';
+    if (o.createStore) this.madeStore = mkdirSync(o.storeDir, { recursive: true, mode: 0o700 }) ?? this.madeStore;
     const args = ['--store', o.storeDir, '--transport', transport, '--holder', o.holder ?? 'kms'];
     if (o.keyCacheMs !== undefined) args.push('--key-cache-ms', String(o.keyCacheMs));
     for (const t of o.sandbox?.tctis ?? []) args.push('--allow-tcti', t);

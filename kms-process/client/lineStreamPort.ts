@@ -56,13 +56,18 @@ export function streamPort(input: Readable, output: Writable, options: StreamPor
   };
   input.on('end', () => close('input closed'));
   input.on('close', () => close('input closed'));
-  input.on('error', () => close('input failed'));
-  output.on('error', () => close('output failed'));
+  input.on('error', (e) => close(`input failed (${(e as NodeJS.ErrnoException).code ?? e.name})`));
+  // A write to a peer that is gone fails with EPIPE as an 'error' event here, never as an uncaught exception.
+  output.on('error', (e) => close(`output failed (${(e as NodeJS.ErrnoException).code ?? e.name})`));
   return {
     text: true,
     coalesce: options.coalesce === true,
     send: (message) => {
-      if (!closed) output.write((typeof message === 'string' ? message : JSON.stringify(message)) + '\n');
+      if (closed || output.destroyed || output.writableEnded) return;
+      const line = (typeof message === 'string' ? message : JSON.stringify(message)) + '\n';
+      output.write(line, (err) => {
+        if (err) close(`output failed (${(err as NodeJS.ErrnoException).code ?? err.name})`);
+      });
     },
     onMessage: (listener) => {
       input.on('data', lineSplitter(listener, options.maxBytes));

@@ -1,12 +1,13 @@
 // Opens the keystore's SQLite file: WAL, synchronous=FULL, exclusive locking (one KMS process at a time),
 // and turns SQLite's failures into the protocol's error kinds.
 import Database from 'better-sqlite3';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KmsError } from '../api/errors.js';
 import { describeHolder, readHolder, writeHolder } from './lockFile.js';
+import { damageOr } from './damage.js';
+import { applySchema } from './schema.js';
 import { assertPrivateStore } from './storePermissions.js';
-import { SCHEMA_SQL } from './schema.js';
 
 export type Db = Database.Database;
 
@@ -24,7 +25,11 @@ export function sqliteError(e: unknown, dir?: string): unknown {
   }
   // The machine's state, not the keystore's (issue 13): the change did not happen, and what is stored still reads.
   if (code === 'SQLITE_FULL') return new KmsError('UNAVAILABLE', 'the disk is full (SQLITE_FULL): nothing was changed; free some space and try again', { cause: e });
-  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')) {
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM' || code.startsWith('SQLITE_AUTH')) {
+    // Permissions, or a store folder made after this KMS started: its sandbox reaches only what existed then.
+    return new KmsError('UNAVAILABLE', `the keystore file cannot be opened for writing here (${code}): its permissions, or a store folder made after this KMS started (its sandbox does not reach it: restart it)`, { cause: e });
+  }
+  if (code.startsWith('SQLITE_IOERR')) {
     return new KmsError('UNAVAILABLE', `the keystore's storage failed (${code}${errnoOf(e)}): nothing was changed`, { cause: e });
   }
   if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
@@ -48,6 +53,14 @@ export function guarded<T>(fn: () => T, dir?: string): T {
   }
 }
 
+/**
+ * Whether `dir` holds a keystore file. Opening creates the folder and the file, so only kms.init may open a store
+ * for which this is false: any other request on a mistyped store creates nothing (issue 9).
+ */
+export function databaseExists(dir: string): boolean {
+  return existsSync(join(dir, DB_FILE));
+}
+
 export function openDatabase(dir: string, caller: string): Db {
   assertPrivateStore(dir); // before anything is created or opened in it (storePermissions.ts)
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -66,10 +79,11 @@ export function openDatabase(dir: string, caller: string): Db {
     db.pragma('temp_store = MEMORY');
     db.pragma('secure_delete = ON'); // deleted keys' ciphertexts are overwritten, not left in free pages
     db.exec('BEGIN EXCLUSIVE; COMMIT;'); // take the lock now, not at the first write
-    db.exec(SCHEMA_SQL);
+    applySchema(db); // checks an existing file's tables before creating what it lacks
   } catch (e) {
+    const err = damageOr(sqliteError(e, dir), db); // asked before closing: the check reads the file
     db?.close();
-    throw sqliteError(e, dir);
+    throw err;
   }
   writeHolder(dir, caller);
   return db;

@@ -95,6 +95,7 @@ export class KeyTable {
         'VALUES (@id, @label, @algorithm, @provider, @policy, @public_raw, @secret_iv, @secret_ct, @ref, @derivation, @created_at, @version, @mac)',
     ),
     get: this.db.prepare(`SELECT ${COLUMNS} FROM keys WHERE id = ?`),
+    scan: this.db.prepare('SELECT 1 FROM keys NOT INDEXED WHERE id = ?').pluck(),
     page: this.db.prepare(`SELECT ${COLUMNS} FROM keys WHERE rowid > ? ORDER BY rowid LIMIT ?`),
     delete: this.db.prepare('DELETE FROM keys WHERE id = ?'),
     count: this.db.prepare('SELECT count(*) AS n FROM keys'),
@@ -155,7 +156,12 @@ export class KeyTable {
     // The leaf first: a deleted key put back, or an older copy of its row, is TAMPERED rather than used.
     this.keySet.verifyKey(id);
     const row = this.stmts.get.get(id) as Row | undefined;
-    if (!row) throw new KmsError('NOT_FOUND', 'no key with that id');
+    if (!row) {
+      // A key the id index does not find but the table holds is a damaged index, not a missing key (a scan of the
+      // table, on this error path only).
+      if (this.stmts.scan.get(id) !== undefined) throw new KmsError('CORRUPT', "the keystore's index of keys is damaged");
+      throw new KmsError('NOT_FOUND', 'no key with that id');
+    }
     return this.verified(row);
   }
 

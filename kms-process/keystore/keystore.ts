@@ -2,11 +2,12 @@
 // keys while unlocked, and the write path (transaction + generation counter + audit + metadata MAC).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { KmsError } from '../api/errors.js';
-import type { SealerKind } from '../api/index.js';
+import { sealerKind, type SealerKind } from '../api/index.js';
 import { AuditLog, GENESIS, type AuditRecord } from '../audit/auditLog.js';
 import type { SealedCopy } from '../sealing/sealer.js';
 import { canonical } from './canonical.js';
-import { type Db, guarded, openDatabase } from './database.js';
+import { damageOr } from './damage.js';
+import { databaseExists, type Db, guarded, openDatabase, sqliteError } from './database.js';
 import { DerivedKeys, masterCheck } from './derivedKeys.js';
 import { KeySet, ROOT_META_KEY } from './keySet.js';
 import { KeyTable } from './keyTable.js';
@@ -30,6 +31,15 @@ const SEALER_SET_KEY = 'sealer_set';
  */
 const UNSEAL_CHECK_KEY = 'unseal_check';
 const sealerSet = (copies: readonly SealedCopy[]) => copies.map((c) => c.kind).sort().join(',');
+
+const SEALER_KINDS = sealerKind.options;
+
+type SealerRow = { kind: string; params: string; blob: Buffer };
+const SEALERS_DIGEST = 'sealers_sha256';
+/** SHA-256 of the sealer rows as stored (by kind), to tell a damaged copy from a wrong secret. */
+function sealersDigest(rows: readonly SealerRow[]): string {
+  return createHash('sha256').update(canonical('owkms/sealers-digest/v1', rows.flatMap((r) => [r.kind, r.params, r.blob]))).digest('base64url');
+}
 
 /** The MAC of one sealer row (its kind, parameters and sealed blob). */
 export function sealerMac(dk: DerivedKeys, c: SealedCopy): Buffer {
@@ -72,15 +82,29 @@ export class Keystore {
         return new Keystore(dir, db);
       }, dir);
     } catch (e) {
+      const err = damageOr(sqliteError(e, dir), db);
       db.close();
       removeHolder(dir);
-      throw e;
+      throw err;
     }
+  }
+
+  /** A failure as the protocol says it: SQLite's codes mapped, and anything unexplained CORRUPT if the file is damaged. */
+  classify(e: unknown): unknown {
+    return damageOr(sqliteError(e, this.dir), this.db);
+  }
+
+  /** Whether `dir` holds a keystore; opening one that does not exist creates it, which only kms.init may do. */
+  static exists(dir: string): boolean {
+    return databaseExists(dir);
   }
 
   get state(): KeystoreState {
     if (this.dk) return 'unlocked';
-    return this.keystoreId ? 'locked' : 'uninitialized';
+    if (this.keystoreId) return 'locked';
+    // No keystore id: a new keystore has no metadata at all; metadata without its id is a damaged one.
+    if (!guarded(() => this.meta.isEmpty())) throw new KmsError('CORRUPT', "the keystore's metadata is damaged (it has no keystore id)");
+    return 'uninitialized';
   }
 
   get keystoreId(): string | undefined {
@@ -117,13 +141,20 @@ export class Keystore {
     return this.keyTable;
   }
 
-  sealedCopies(): SealedCopy[] {
+  /** The sealed copies; `checked` (the default, for anything that unseals) first checks them against their digest. */
+  sealedCopies(checked = true): SealedCopy[] {
     const rows = guarded(() => this.db.prepare('SELECT kind, params, blob FROM sealers ORDER BY kind').all()) as Array<{
       kind: SealerKind;
       params: string;
       blob: Buffer;
     }>;
+    // The copies' own digest, written with them: a damaged copy would otherwise look like a wrong passphrase (an
+    // AEAD cannot tell the two apart) and count as a failed attempt. Unkeyed on purpose: it finds damage before
+    // unlock; the sealer MACs, checked after unlock, find edits. Keystores from before it have none.
+    const digest = checked ? this.meta.get(SEALERS_DIGEST) : undefined;
+    if (digest !== undefined && digest !== sealersDigest(rows)) throw new KmsError('TAMPERED', 'the sealed copies of the master key fail their checksum (damaged or edited)');
     return rows.map((r) => {
+      if (!(SEALER_KINDS as readonly string[]).includes(r.kind)) throw new KmsError('CORRUPT', 'a sealer record names no known sealer');
       try {
         return { kind: r.kind, params: JSON.parse(r.params) as Record<string, unknown>, blob: r.blob };
       } catch (e) {
@@ -157,8 +188,9 @@ export class Keystore {
     const ins = this.db.prepare('INSERT INTO sealers (kind, params, blob, mac) VALUES (?, ?, ?, ?)');
     for (const c of copies) ins.run(c.kind, JSON.stringify(c.params), Buffer.from(c.blob), this.sealerMac(dk, c));
     // Which sealers exist is part of the MACed metadata: a removed row (the TPM's, whose counter guards against
-    // rollback) is TAMPERED, not a quietly weaker keystore.
+    // rollback) is TAMPERED, not a quietly weaker keystore. The rows' digest tells a damaged copy from a wrong secret.
     this.meta.set(SEALER_SET_KEY, sealerSet(copies));
+    this.meta.set(SEALERS_DIGEST, sealersDigest(this.db.prepare('SELECT kind, params, blob FROM sealers ORDER BY kind').all() as SealerRow[]));
   }
 
   /** A new keystore id (made before sealing, since sealed copies are bound to it). */

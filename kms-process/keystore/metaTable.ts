@@ -15,17 +15,29 @@ export function metaBytes(rows: ReadonlyArray<{ k: string; v: string }>): Buffer
 
 export class MetaTable {
   private readonly getStmt;
+  private readonly scanStmt;
+  private readonly anyStmt;
   private readonly setStmt;
   private readonly allStmt;
 
   constructor(private readonly db: Db) {
     this.getStmt = db.prepare('SELECT v FROM meta WHERE k = ?').pluck();
+    this.scanStmt = db.prepare('SELECT v FROM meta NOT INDEXED WHERE k = ?').pluck();
+    this.anyStmt = db.prepare('SELECT 1 FROM meta NOT INDEXED LIMIT 1').pluck();
     this.setStmt = db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v');
     this.allStmt = db.prepare('SELECT k, v FROM meta WHERE k <> ? ORDER BY k');
   }
 
   get(k: string): string | undefined {
-    return this.getStmt.get(k) as string | undefined;
+    const v = this.getStmt.get(k) as string | undefined;
+    // A value the primary-key index does not find but the table holds is a damaged index, not a missing value.
+    if (v === undefined && this.scanStmt.get(k) !== undefined) throw new KmsError('CORRUPT', "the keystore's metadata index is damaged");
+    return v;
+  }
+
+  /** Whether the table holds no row at all (read without the index). */
+  isEmpty(): boolean {
+    return this.anyStmt.get() === undefined;
   }
 
   set(k: string, v: string): void {

@@ -3,20 +3,11 @@
 import { KmsError } from '../api/errors.js';
 import type { Caller, Operation } from '../api/index.js';
 import type { KeyPolicy, KeyRecord } from '../keystore/keyTable.js';
+import { keyAdmits } from './callerAdmission.js';
 import { CONFIRMING_CALLERS } from './rightsChange.js';
+
+export { keyAdmits };
 import { assertMayMoveKeys, assertSeparated, defaultPurposes, effectivePurposes } from './usageSeparation.js';
-
-/**
- * Callers that see only the keys that name them: a key without a callers list admits every other caller, but the
- * PKCS#11 module (loaded by other programs) gets a key only when the user opted it in (`--callers ...,pkcs11`).
- */
-const OPT_IN_CALLERS: ReadonlySet<Caller> = new Set(['pkcs11']);
-
-/** Whether `caller` may see `key` at all (keys.list, keys.get) and use it. */
-export function keyAdmits(key: Pick<KeyRecord, 'policy'>, caller: Caller): boolean {
-  if (key.policy.callers) return key.policy.callers.includes(caller);
-  return !OPT_IN_CALLERS.has(caller);
-}
 
 /**
  * Whether `caller` sees `key` in keys.list and keys.get: the wallet's owners (main's trusted flows, the CLI) see every

@@ -22,6 +22,20 @@ export function mayReceiveMaterial(caller: Caller): boolean {
   return MATERIAL_RECIPIENTS.has(caller);
 }
 
+/**
+ * Raw shared secrets (still only from keys whose policy allows raw agreement) have two more recipients, each by an
+ * explicit choice of the user that `ui` cannot make (rightsChange.ts): a REST client (WebKMS DeriveSecret) from a key
+ * made for REST clients alone (its policy admits `rest` and nothing else: never the wallet's own key), and a program
+ * using the PKCS#11 module (C_DeriveKey with ECDH1) from a key the user opted in for it (`callers` names `pkcs11`).
+ */
+export function mayReceiveRawSecret(caller: Caller, key: { policy: { callers?: readonly Caller[] | undefined } }): boolean {
+  if (mayReceiveMaterial(caller)) return true;
+  const callers = key.policy.callers;
+  if (caller === 'rest') return callers?.length === 1 && callers[0] === 'rest';
+  if (caller === 'pkcs11') return callers?.includes('pkcs11') === true;
+  return false;
+}
+
 export function assertMaterialRecipient(caller: Caller, transfer: MaterialTransfer): void {
   if (!mayReceiveMaterial(caller)) {
     throw new KmsError('POLICY_DENIED', `${transfer} is never done for caller '${caller}' (key material does not go to it)`);

@@ -1,7 +1,8 @@
 // Rights only go down from the renderer (DESIGN.md section 1): `ui` may drop purposes or callers, make a key
 // non-exportable, add approval, or refuse raw agreement; anything that widens needs a caller that speaks for the
 // user (main's trusted prompt as `app`, the CLI). Rights are compared as they take effect (effectivePurposes).
-import { KmsError, type Caller, type Operation } from '../api/index.js';
+import { CALLERS, KmsError, type Caller, type Operation } from '../api/index.js';
+import { keyAdmits } from './callerAdmission.js';
 import type { KeyPolicy } from '../keystore/keyTable.js';
 import { effectivePurposes } from './usageSeparation.js';
 
@@ -17,13 +18,10 @@ export function widenedRights(old: KeyPolicy, next: KeyPolicy): string[] {
   if (next.exportable && !old.exportable) out.push('exportable');
   if (!next.requiresApproval && old.requiresApproval) out.push('no approval');
   if (next.allowRawAgreement && !old.allowRawAgreement) out.push('raw agreement');
-  if (old.callers !== undefined) {
-    if (next.callers === undefined) out.push('every caller');
-    else {
-      const extra = next.callers.filter((c) => !old.callers!.includes(c));
-      if (extra.length > 0) out.push(`callers ${extra.join(', ')}`);
-    }
-  }
+  // Callers as they take effect: no list admits every caller but the opt-in ones (pkcs11), so naming an opt-in
+  // caller where there was no list widens too.
+  const extra = CALLERS.filter((c) => !keyAdmits({ policy: old }, c) && keyAdmits({ policy: next }, c));
+  if (extra.length > 0) out.push(next.callers === undefined ? 'every caller' : `callers ${extra.join(', ')}`);
   return out;
 }
 

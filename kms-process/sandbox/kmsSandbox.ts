@@ -1,6 +1,5 @@
 // The KMS restricts itself once, at start, before it reads its keystore: plan what it needs, apply it to every
 // thread, and keep the kernel's answer for kms.status. There is no way back and no way to widen it later.
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { applySandbox } from '../../native/harden/index.js';
 import type { SandboxStatus } from '../api/index.js';
@@ -32,8 +31,7 @@ export function sandboxKms(req: SandboxRequest): SandboxStatus {
   const other = ELSEWHERE[process.platform];
   if (other) return { noNewPrivs: { state: 'unavailable', detail: other }, landlock: { state: 'unavailable', detail: other }, seccomp: { state: 'unavailable', detail: other } };
   const storeDir = resolve(req.storeDir);
-  // The store must exist for a rule to name it; it is made here as the keystore would make it.
-  mkdirSync(storeDir, { recursive: true, mode: 0o700 });
+  // A rule can only name a folder that exists: a store folder made later (by anyone) stays out of this KMS's reach.
   const needs = readSandboxNeeds(storeDir);
   const env = process.env;
   const planned = planSandbox({

@@ -109,6 +109,8 @@ export function planSandbox(input: PlanInput): PlannedSandbox {
   for (const p of bus.tcpPorts) ports.add(p);
   if (ports.size > 0) notes.push('TCP connections are allowed by port, to any address (Landlock matches ports only)');
   notes.push('connect() to pathname UNIX sockets (the D-Bus session bus, pcscd) is not restricted by Landlock up to ABI 7');
+  // The KMS never makes its store folder (a mistyped store is left alone, issue 9): its parent does, for kms.init.
+  if (!exists(input.storeDir)) notes.push('the store folder does not exist, so this KMS can create nothing there (kms.init needs its parent to make the folder first)');
 
   const present = (list: string[]) => [...new Set(list)].filter((p) => exists(p));
   return {

@@ -38,8 +38,9 @@ export function backupHandlers(ctx: KmsContext): HandlerTable {
 
     'kms.restore': async (p, call) => {
       assertMaterialRecipient(call.caller, 'a restore from a backup');
-      const ks = ctx.keystore;
-      if (ks.state !== 'uninitialized') throw new KmsError('ALREADY_INITIALIZED', 'a backup is restored into an empty store only; this one holds a keystore');
+      // As kms.init: a store folder without a keystore file is fine; the file is made only once sealing worked.
+      const existing = ctx.existingKeystore;
+      if (existing && existing.state !== 'uninitialized') throw new KmsError('ALREADY_INITIALIZED', 'a backup is restored into an empty store only; this one holds a keystore');
       const policy = p.unlockPolicy ?? 'any';
       checkEnrolments(p.sealers, policy);
       await ctx.integrity.assertIntact();
@@ -53,18 +54,28 @@ export function backupHandlers(ctx: KmsContext): HandlerTable {
         const mk = randomFillSync(Buffer.alloc(MASTER_KEY_BYTES));
         let copies: SealedCopy[];
         try {
-          copies = await sealShares(ctx, mk, p.sealers, policy, { keystoreId, storeDir: ks.dir });
+          copies = await sealShares(ctx, mk, p.sealers, policy, { keystoreId, storeDir: ctx.options.storeDir });
         } catch (e) {
           mk.fill(0);
           throw e;
         }
+        let ks: Keystore;
         try {
-          // The keys go in under a fresh master key: nothing of the old keystore's sealing or counters comes along.
-          ks.initialize(keystoreId, mk, copies, policy, {
-            fill: () => writeContents(ks, contents),
-            audit: [{ caller: call.caller, method: call.method, outcome: 'ok' }],
-          });
+          // The folder's file is made only now, when the backup opened and sealing worked; a failure removes it.
+          const target = ctx.keystoreForInit();
+          ks = target.keystore;
+          try {
+            // The keys go in under a fresh master key: nothing of the old keystore's sealing or counters comes along.
+            ks.initialize(keystoreId, mk, copies, policy, {
+              fill: () => writeContents(ks, contents),
+              audit: [{ caller: call.caller, method: call.method, outcome: 'ok' }],
+            });
+          } catch (e) {
+            target.discard?.();
+            throw e;
+          }
         } catch (e) {
+          mk.fill(0);
           await forgetUnused(ctx, keystoreId, copies);
           throw e;
         }

@@ -1,7 +1,8 @@
 // keys.* : generate, import, list, get, update, delete and export keys.
 import { randomBytes } from 'node:crypto';
 import { fromB64u, KmsError, type AlgorithmId, type Jwk, type Operation } from '../api/index.js';
-import type { KeyMaterial } from '../algorithms/algorithm.js';
+import type { ImportFormat, KeyMaterial } from '../algorithms/algorithm.js';
+import { algorithmOfDer, derFor } from '../algorithms/keyInput.js';
 import { algorithmForJwk } from '../algorithms/jwkAlgorithm.js';
 import type { KeyRecord } from '../keystore/keyTable.js';
 import type { KmsContext } from '../kmsContext.js';
@@ -22,6 +23,32 @@ export function newKeyId(): string {
     const id = randomBytes(16).toString('base64url');
     if (id[0] !== '-' && id[0] !== '_') return id;
   }
+}
+
+/**
+ * What an import of key bytes or a JWK reads: PEM made DER, `raw` with `private` made 'raw-private', and the
+ * algorithm from the JWK or the DER when the request names none.
+ */
+function importInput(p: { format: 'jwk' | 'pkcs8' | 'spki' | 'raw'; data: unknown; algorithm?: AlgorithmId | undefined; private?: boolean | undefined }) {
+  if (p.format === 'jwk') {
+    const algorithm = p.algorithm ?? algorithmForJwk(p.data as Jwk);
+    if (!algorithm) throw new KmsError('INVALID_REQUEST', 'importing this JWK needs an algorithm (its kty and crv do not name one)');
+    return { format: 'jwk' as ImportFormat, data: p.data as Jwk, algorithm };
+  }
+  const bytes = fromB64u(p.data as string);
+  if (!bytes) throw new KmsError('INVALID_REQUEST', 'data is not base64url');
+  if (p.private !== undefined && p.format !== 'raw' && p.private !== (p.format === 'pkcs8')) {
+    throw new KmsError('INVALID_REQUEST', `${p.format} is always a ${p.format === 'pkcs8' ? 'private' : 'public'} key; 'private' is for raw keys`);
+  }
+  if (p.format === 'raw') {
+    if (!p.algorithm) throw new KmsError('INVALID_REQUEST', 'importing a raw key needs its algorithm: raw bytes do not say which they are');
+    return { format: (p.private ? 'raw-private' : 'raw') as ImportFormat, data: bytes, algorithm: p.algorithm };
+  }
+  const der = derFor(p.format, bytes);
+  if (der !== bytes) bytes.fill(0);
+  const algorithm = p.algorithm ?? algorithmOfDer(p.format, der);
+  if (!algorithm) throw new KmsError('INVALID_REQUEST', `importing this ${p.format} key needs its algorithm (the key's type is not one this KMS reads by itself)`);
+  return { format: p.format as ImportFormat, data: der, algorithm };
 }
 
 function zeroize(m: KeyMaterial): void {
@@ -90,18 +117,15 @@ export function keysHandlers(ctx: KmsContext): HandlerTable {
         const policy = newKeyPolicy(seed.operations, p);
         return store(material, { label: p.label ?? '', algorithm: 'hd-seed', provider: 'software', policy, publicRaw: material.publicRaw }, call);
       }
-      const algorithm = p.algorithm ?? (p.format === 'jwk' ? algorithmForJwk(p.data as Jwk) : undefined);
-      if (!algorithm) throw new KmsError('INVALID_REQUEST', `importing ${p.format} needs an algorithm`);
+      const { format, data, algorithm } = importInput(p);
       const spec = ctx.registry.get(algorithm);
       if (!spec.importKey) throw new KmsError('UNSUPPORTED', `algorithm '${algorithm}' cannot import keys`);
-      let data: Uint8Array | Jwk;
-      if (p.format === 'jwk') data = p.data as Jwk;
-      else {
-        const bytes = fromB64u(p.data as string);
-        if (!bytes) throw new KmsError('INVALID_REQUEST', 'data is not base64url');
-        data = bytes;
+      let material;
+      try {
+        material = spec.importKey(format, data);
+      } finally {
+        if (data instanceof Uint8Array) data.fill(0); // what was imported is copied into the material
       }
-      const material = spec.importKey(p.format, data);
       const supported = material.secret ? spec.operations : spec.operations.filter((o) => PUBLIC_OPERATIONS.includes(o));
       if (supported.length === 0) throw new KmsError('UNSUPPORTED', 'a public-only key of this algorithm can do nothing');
       let policy;

@@ -28,8 +28,11 @@ export function checkEnrolments(enrolments: readonly SealerEnrolment[], policy: 
 export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
   return {
     'kms.status': async (p) => {
-      const ks = ctx.keystore;
-      const copies = ks.state === 'uninitialized' ? [] : ks.sealedCopies();
+      // A store folder without a keystore is 'uninitialized' too; asking creates nothing.
+      const ks = ctx.existingKeystore;
+      const state = ks?.state ?? 'uninitialized';
+      // Status reports what is enrolled; a damaged copy is reported by the unlock that would use it.
+      const copies = !ks || state === 'uninitialized' ? [] : ks.sealedCopies(false);
       const enrolled = new Set(copies.map((c) => c.kind));
       // An enrolled TPM is probed where unlocking looks for it: $OWKMS_TCTI, else the TCTI stored with its copy.
       const storedTcti = copies.find((c) => c.kind === 'tpm')?.params.tcti;
@@ -55,20 +58,20 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
           pkcs11 = { id: 'pkcs11', available: false, detail: e instanceof Error ? e.message : 'PKCS#11 unavailable' };
         }
       }
-      const retry = ks.state === 'locked' ? ks.throttle.retryAfterMs(UNLOCK_SUBJECT) : 0;
+      const retry = ks && state === 'locked' ? ks.throttle.retryAfterMs(UNLOCK_SUBJECT) : 0;
       return {
-        state: ks.state,
+        state,
         version: KMS_VERSION,
-        ...(ks.keystoreId ? { keystoreId: ks.keystoreId, unlockPolicy: ks.unlockPolicy } : {}),
+        ...(ks?.keystoreId ? { keystoreId: ks.keystoreId, unlockPolicy: ks.unlockPolicy } : {}),
         sealers,
         providers: [{ id: 'software', available: true }, pkcs11],
         tokens,
-        ...(ks.state === 'locked' ? { failedAttempts: ks.throttle.read(UNLOCK_SUBJECT).failures, unlockNeeds: unlockNeeds(ctx, ks) } : {}),
+        ...(ks && state === 'locked' ? { failedAttempts: ks.throttle.read(UNLOCK_SUBJECT).failures, unlockNeeds: unlockNeeds(ctx, ks) } : {}),
         ...(retry > 0 ? { retryAfterMs: retry } : {}),
         ...(ctx.options.hardening ? { hardening: ctx.options.hardening } : {}),
         ...(ctx.options.sandbox ? { sandbox: ctx.options.sandbox } : {}),
         integrity: probe ? await ctx.integrity.refresh() : ctx.integrity.status,
-        ...(ks.state === 'unlocked'
+        ...(state === 'unlocked' && ks
           ? {
               // The older field: checked (a guard holds the counter: compared, or set up now), skipped, or none.
               rollback: ctx.rollback.state === 'skipped' ? `skipped: ${ctx.rollback.detail}` : ctx.rollback.guard === 'none' ? 'none' : 'checked',
@@ -80,16 +83,25 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
     },
 
     'kms.init': async (p) => {
-      const ks = ctx.keystore;
-      if (ks.state !== 'uninitialized') throw new KmsError('ALREADY_INITIALIZED', 'the keystore is initialized already');
+      const existing = ctx.existingKeystore;
+      if (existing && existing.state !== 'uninitialized') throw new KmsError('ALREADY_INITIALIZED', 'the keystore is initialized already');
       const policy = p.unlockPolicy ?? 'any';
       checkEnrolments(p.sealers, policy);
       await ctx.integrity.assertIntact(); // no master key is made for an app whose files are not the release's
       const keystoreId = Keystore.newKeystoreId();
       const mk = randomFillSync(Buffer.alloc(MASTER_KEY_BYTES));
+      let ks: Keystore;
       try {
-        const copies = await sealShares(ctx, mk, p.sealers, policy, { keystoreId, storeDir: ks.dir });
-        ks.initialize(keystoreId, mk, copies, policy);
+        const copies = await sealShares(ctx, mk, p.sealers, policy, { keystoreId, storeDir: ctx.options.storeDir });
+        // The folder and file are made only now, when sealing worked: a refused init leaves nothing behind.
+        const target = ctx.keystoreForInit();
+        ks = target.keystore;
+        try {
+          ks.initialize(keystoreId, mk, copies, policy);
+        } catch (e) {
+          target.discard?.();
+          throw e;
+        }
         recordEnrolledTctis(ks.dir, copies);
       } finally {
         mk.fill(0);
@@ -150,7 +162,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
 
     'kms.lock': async (_p, call) => {
       // The lock's own entry is written while the chain key still exists, so it is chained like any other.
-      if (ctx.keystore.state === 'unlocked') {
+      if (ctx.existingKeystore?.state === 'unlocked') {
         ctx.audit.push({ caller: call.caller, method: call.method, outcome: 'ok' });
         call.audited = true;
       }

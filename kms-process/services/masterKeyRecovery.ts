@@ -21,7 +21,7 @@ function needsOf(ctx: KmsContext, c: SealedCopy): 'passphrase' | 'pin' | 'none' 
 
 /** The secrets an unlock must bring: for `any`, none if some copy needs none, else the one (or ones) in use. */
 export function unlockNeeds(ctx: KmsContext, ks: Keystore): Array<'passphrase' | 'pin'> {
-  return needsOfCopies(ctx, ks.sealedCopies(), ks.unlockPolicy);
+  return needsOfCopies(ctx, ks.sealedCopies(false), ks.unlockPolicy); // what to ask for; unlocking checks the copies
 }
 
 /** The same from sealed copies and a policy (owkms doctor reads them from a damaged file). */

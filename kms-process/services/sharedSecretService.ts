@@ -2,11 +2,12 @@
 // stored key through HKDF-SHA256 by default; it is returned raw only to a key whose policy says allowRawAgreement.
 import { hkdfSync } from 'node:crypto';
 import { fromB64u, KmsError, toB64u, type AlgorithmId, type Jwk } from '../api/index.js';
+import { derFor, isPem } from '../algorithms/keyInput.js';
 import type { KmsContext } from '../kmsContext.js';
 import type { KeyRecord } from '../keystore/keyTable.js';
 import { inheritGuards } from '../policy/inheritance.js';
 import { newKeyPolicy } from '../policy/keyPolicy.js';
-import { assertMaterialRecipient } from '../policy/materialRecipients.js';
+import { assertMaterialRecipient, mayReceiveRawSecret } from '../policy/materialRecipients.js';
 import { bytes, keyFor, opt } from './cryptoService.js';
 import type { Call, HandlerTable } from './handler.js';
 import { keyInfo } from './keyInfo.js';
@@ -34,7 +35,7 @@ const DERIVED_BYTES: Partial<Record<AlgorithmId, number>> = {
 function useSecret(ctx: KmsContext, shared: Uint8Array, use: SecretUse, parent: KeyRecord, call: Call) {
   try {
     if (use.raw) {
-      assertMaterialRecipient(call.caller, 'a raw shared secret');
+      if (!mayReceiveRawSecret(call.caller, parent)) assertMaterialRecipient(call.caller, 'a raw shared secret');
       if (parent.policy.allowRawAgreement !== true) throw new KmsError('POLICY_DENIED', "this key's policy does not allow returning a raw shared secret");
       return { sharedSecret: toB64u(shared) };
     }
@@ -69,18 +70,28 @@ function useSecret(ctx: KmsContext, shared: Uint8Array, use: SecretUse, parent: 
   }
 }
 
-function peerKey(v: string | Jwk): Uint8Array | Jwk {
+/**
+ * The peer's public key: raw bytes or a JWK as the algorithm reads them, or SPKI (DER, or PEM text) as OpenSSL and
+ * most libraries write it, made raw here. No raw public key of these algorithms starts with a DER SEQUENCE byte
+ * (0x30) and is longer than 32 bytes (an X25519 key is exactly 32, EC points start with 0x02-0x04).
+ */
+function peerKey(ctx: KmsContext, algorithm: AlgorithmId, v: string | Jwk): Uint8Array | Jwk {
   if (typeof v !== 'string') return v;
   const b = fromB64u(v);
   if (!b) throw new KmsError('INVALID_REQUEST', 'peerPublicKey is not base64url', { data: { path: 'peerPublicKey' } });
-  return b;
+  if (!isPem(b) && !(b[0] === 0x30 && b.length > 32)) return b;
+  const spec = ctx.registry.get(algorithm);
+  if (!spec.importKey) throw new KmsError('UNSUPPORTED', `${algorithm} peer keys are raw or JWK`);
+  const publicRaw = spec.importKey('spki', derFor('spki', b)).publicRaw;
+  if (!publicRaw) throw new KmsError('INVALID_REQUEST', 'peerPublicKey holds no public key');
+  return publicRaw;
 }
 
 export function sharedSecretHandlers(ctx: KmsContext): HandlerTable {
   return {
     'crypto.agree': async (p, call) => {
       const { key, provider } = await keyFor(ctx, p.id, 'agree', call.caller);
-      const peer = peerKey(p.peerPublicKey);
+      const peer = peerKey(ctx, key.algorithm, p.peerPublicKey);
       let shared: Uint8Array;
       if (key.provider === 'software') {
         const { spec, handle } = ctx.software.privateHandle(key, 'agree');

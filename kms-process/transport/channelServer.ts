@@ -29,7 +29,12 @@ export class ChannelServer {
     private readonly dispatcher: Promise<Dispatcher>,
     private readonly info: { pid: number; version: string },
   ) {
-    this.outbox = new Outbox(port, port.coalesce === true, MAX_RESPONSE_BYTES);
+    // An answer the port cannot take is lost (its caller times out); say so without its contents.
+    this.outbox = new Outbox(port, port.coalesce === true, {
+      maxBytes: MAX_RESPONSE_BYTES,
+      onFailure: (messages, e) =>
+        process.stderr.write(`owkms-kms: ${messages.length} answer(s) could not be sent (${e instanceof Error ? e.name : typeof e})\n`),
+    });
     port.onMessage((message) => {
       // Text (every port the KMS serves) is parsed here, its size checked first; only then is it an object.
       let value: unknown = message;

@@ -21,15 +21,21 @@ export function electronParentPort(): Port | undefined {
   const pp = (process as unknown as { parentPort?: ParentPort }).parentPort;
   if (!pp) return undefined;
   const closeListeners: Array<(r: string) => void> = [];
+  let closed = false;
+  const close = (reason: string) => {
+    if (closed) return;
+    closed = true;
+    for (const l of closeListeners) l(reason);
+  };
   return {
     text: true,
     coalesce: true,
-    send: (message) => pp.postMessage(typeof message === 'string' ? message : JSON.stringify(message)),
+    send: (message) => {
+      if (!closed) pp.postMessage(typeof message === 'string' ? message : JSON.stringify(message));
+    },
     onMessage: (listener) => pp.on('message', (e) => listener(typeof e.data === 'string' ? e.data : NOT_TEXT)),
     onClose: (listener) => closeListeners.push(listener),
-    close: () => {
-      for (const l of closeListeners) l('closed');
-    },
+    close: () => close('closed'),
   };
 }
 

@@ -89,7 +89,7 @@ export class ChromiumShell {
       ref.shell?.core.autoLock.activity(),
     );
     await prompts.install();
-    const spawner = new NodeKmsSpawner({ storeDir: o.storeDir, stderr: 'pipe', holder: 'chromium-shell', ...(o.keyCacheMs !== undefined ? { keyCacheMs: o.keyCacheMs } : {}) });
+    const spawner = new NodeKmsSpawner({ storeDir: o.storeDir, createStore: true, stderr: 'pipe', holder: 'chromium-shell', ...(o.keyCacheMs !== undefined ? { keyCacheMs: o.keyCacheMs } : {}) });
     const core = createMainCore({
       spawner,
       prompts,

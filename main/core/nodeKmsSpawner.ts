@@ -26,8 +26,9 @@ export class NodeKmsSpawner implements KmsSpawner {
       await host.stop(500);
       throw e;
     }
-    // The channel closes (and fails pending calls) on 'disconnect', before 'exit': the supervisor hears it then.
-    host.child?.on('disconnect', () => exit('channel closed'));
+    // The channel closes (and fails pending calls) before the process's 'exit': the supervisor hears it then, so no
+    // call goes to a dead channel in between.
+    host.client.onClose((reason) => exit(`channel closed (${reason})`));
     this.current = host;
     return {
       pid: host.child?.pid,

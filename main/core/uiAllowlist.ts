@@ -62,29 +62,28 @@ export const UI_FORBIDDEN: readonly MethodName[] = [
   'crypto.wrapKey',
   'crypto.unwrapKey',
   'keys.retireVersions',
+  // Every key out under a passphrase, keys in, and a damaged keystore read with the master key (issue 13).
   'kms.backup',
   'kms.restore',
-  // Reads a damaged keystore with the master key and writes the keys that verify elsewhere (owkms doctor).
   'kms.doctor',
-  // The PKCS#11 module's PIN (issue 16): set by owkms or main's flows, checked for the module's own caller.
+  // The PKCS#11 module's PIN is set by the user in the CLI or a trusted prompt; its checks are the module's.
+  'pkcs11.setPin',
   'pkcs11.login',
   'pkcs11.pinStatus',
-  'pkcs11.setPin',
-  // KMIP servers (issue 15): a remote's client key is key material.
+  // A remote KMS's client key is key material; a Universal Wallet export carries private keys.
   'remotes.add',
   'remotes.list',
   'remotes.remove',
-  // Universal Wallet export and import (issue 15): private keys out, keys in.
   'wallet.export',
   'wallet.import',
-  // WebKMS's own methods (issue 15): caller `rest` only.
-  'webkms.audit',
+  // What `owkms serve --webkms` needs for its REST callers.
   'webkms.createKeystore',
-  'webkms.generateKey',
   'webkms.listKeystores',
-  'webkms.revoke',
-  'webkms.unwrapKey',
+  'webkms.generateKey',
   'webkms.wrapKey',
+  'webkms.unwrapKey',
+  'webkms.revoke',
+  'webkms.audit',
 ];
 
 export function isUiMethod(name: string): name is UiMethod {

@@ -2,6 +2,7 @@
 // utility process's message port (the KMS picks process.parentPort), authenticated by a fresh token passed in a
 // minimal environment, exactly as KmsHost does for child_process.
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { utilityProcess, type UtilityProcess } from 'electron';
 import { CHANNEL_TOKEN_ENV, type Port } from '../../kms-process/api/channelProtocol.js';
 import type { Caller } from '../../kms-process/api/callers.js';
@@ -35,6 +36,8 @@ export class UtilityKmsSpawner implements KmsSpawner {
   constructor(private readonly options: { entry: string; storeDir: string; holder?: string }) {}
 
   async spawn(callers: Caller[]): Promise<KmsProcess> {
+    // The app's own data folder: made here (the sandboxed KMS reaches only a store folder that exists at its start).
+    mkdirSync(this.options.storeDir, { recursive: true, mode: 0o700 });
     const token = randomBytes(32).toString('base64url');
     const env: Record<string, string> = { [CHANNEL_TOKEN_ENV]: token };
     for (const k of PASSED_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;

@@ -65,7 +65,7 @@ beforeAll(async () => {
   dir = tempDir('owkms-approval-');
   const runtime = join(dir, 'run');
   mkdirSync(runtime, { mode: 0o700 });
-  host = await KmsHost.start({ storeDir: join(dir, 'store'), callers: ['cli', 'pkcs11', 'app'], stderr: 'pipe' });
+  host = await KmsHost.start({ storeDir: join(dir, 'store'), callers: ['cli', 'pkcs11', 'app'], stderr: 'pipe', createStore: true });
   await host.client.call('kms.init', { sealers: [{ kind: 'passphrase', passphrase: PASSPHRASE }] }, { caller: 'cli' });
   await host.client.call('pkcs11.setPin', { pin: '9999' }, { caller: 'cli' });
   guarded = await host.client.call('keys.generate', { algorithm: 'p256', label: 'needs a yes', requiresApproval: true, callers: ['cli', 'pkcs11', 'app'] }, { caller: 'cli' });

@@ -119,7 +119,7 @@ describe('owkms sessions with a running agent', () => {
     const updated = jsonOut<KeyInfo>(await run(['keys', 'update', made.id, '--callers', 'cli']));
     expect(updated.callers).toEqual(['cli']);
     const bad = await run(['keys', 'generate', '--alg', 'p256', '--callers', 'cli,root']);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2); // a usage error, found before anything reaches the agent
     expect(jsonOut<{ error: { kind: string } }>(bad).error.kind).toBe('INVALID_REQUEST');
     const path = jsonOut<{ path: string }>(await run(['pkcs11', 'module-path']));
     expect(path.path).toBe(agent.modulePath);

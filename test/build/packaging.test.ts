@@ -89,11 +89,12 @@ describe('the packed app (electron-builder --linux --dir, stand-in Electron)', (
     const own = entries.filter((p) => isFile(p) && !p.startsWith('node_modules/')).sort();
     const expected = [
       'package.json',
-      ...['dist/kms-process', 'dist/native'].flatMap((d) => filesUnder(join(REPO, d)).map((f) => `${d}/${f}`)).filter((f) => !f.endsWith('.map')),
-      ...['harden', 'tpm2'].map((a) => `native/${a}/build/Release/${a}.node`),
+      ...['dist/kms-process', 'dist/native', 'dist/agent'].flatMap((d) => filesUnder(join(REPO, d)).map((f) => `${d}/${f}`)).filter((f) => !f.endsWith('.map')),
+      ...['harden', 'peercred', 'tpm2'].map((a) => `native/${a}/build/Release/${a}.node`),
+      'native/pkcs11-module/build/libowkms-pkcs11.so',
       ...['dist/main', 'dist/preload', 'dist/renderer'].flatMap((d) =>
         standIns.includes(d) ? filesUnder(join(work, 'stand-ins', d)).map((f) => `${d}/${f}`) : filesUnder(join(REPO, d)).map((f) => `${d}/${f}`).filter((f) => !f.endsWith('.map'))),
-    ].sort();
+    ].filter((f) => !f.startsWith('dist/main/chromium/')).sort(); // the Chromium shell is for development only
     expect(own).toEqual(expected);
     console.log(`stand-ins packed for: ${standIns.join(', ') || 'none'}`);
     const pkg = JSON.parse(asar.extractFile(archive, 'package.json').toString()) as { main?: string };
@@ -129,9 +130,11 @@ describe('the packed app (electron-builder --linux --dir, stand-in Electron)', (
   });
 
   it('native modules are unpacked next to the ASAR (dlopen reads files, not archive entries)', () => {
-    const natives = entries.filter((p) => p.endsWith('.node')).sort();
+    const natives = entries.filter((p) => p.endsWith('.node') || p.endsWith('.so')).sort();
     expect(natives).toEqual(expect.arrayContaining([
       'native/harden/build/Release/harden.node',
+      'native/peercred/build/Release/peercred.node',
+      'native/pkcs11-module/build/libowkms-pkcs11.so',
       'native/tpm2/build/Release/tpm2.node',
       'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
       'node_modules/argon2/build/Release/argon2.node',

@@ -28,6 +28,14 @@ async function ok<T = Record<string, unknown>>(args: string[], stdin?: string | 
   return jsonOut<T>(run);
 }
 
+/** A --json check that must not pass: exit 1, and the result ({"valid": false}) printed as usual. */
+async function invalid(args: string[], stdin?: string | Uint8Array): Promise<Record<string, unknown>> {
+  const run = await cli(['--json', ...args], stdin === undefined ? {} : { stdin });
+  expect({ args, code: run.code }).toEqual({ args, code: 1 });
+  expect(run.stdout.trimEnd()).not.toContain('\n');
+  return jsonOut(run);
+}
+
 /** A --json run that must fail: exit 1 and {"error": {"kind", "message"}} as the only value on stdout. */
 async function fails(args: string[], kind: string, stdin?: string): Promise<{ kind: string; message: string }> {
   const run = await cli(['--json', ...args], stdin === undefined ? {} : { stdin });
@@ -104,7 +112,8 @@ describe('owkms one-shot commands', () => {
     const data = Buffer.from('mac me');
     const { mac } = await ok<{ mac: string }>(['mac', keys['hmac-sha256']!.id], data);
     expect(unb64u(mac)).toHaveLength(32);
-    expect(await ok(['mac-verify', keys['hmac-sha256']!.id, '--mac', mac], Buffer.from('mac me!'))).toEqual({ valid: false });
+    expect(await ok(['mac-verify', keys['hmac-sha256']!.id, '--mac', mac], data)).toEqual({ valid: true });
+    expect(await invalid(['mac-verify', keys['hmac-sha256']!.id, '--mac', mac], Buffer.from('mac me!'))).toEqual({ valid: false });
   });
 
   it('random prints base64url bytes', async () => {
@@ -151,9 +160,11 @@ describe('owkms usage errors and missing secrets', () => {
     });
     const [bare, help] = await Promise.all([owkms([]), owkms(['--help'])]);
     expect(bare.code).toBe(2);
-    expect(bare.stdout).toContain('usage: owkms');
+    expect(bare.stdout).toBe(''); // a usage error: the help goes to stderr
+    expect(bare.stderr).toContain('usage: owkms');
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('keys generate --alg ALG');
+    expect(help.stdout).toContain('keys generate');
+    expect(help.stdout).toContain('exit codes:');
   });
 
   it('without a passphrase and without a terminal, fails clearly instead of waiting', async () => {
@@ -216,7 +227,7 @@ describe('base64url words that begin with a dash', () => {
 
     const { signature } = await ok<{ signature: string }>(['sign', keys.ed25519!.id], 'dash');
     const forged = `-${signature.slice(1)}`;
-    expect(await ok(['verify', keys.ed25519!.id, '--signature', forged], 'dash')).toEqual({ valid: forged === signature });
+    expect(await (forged === signature ? ok : invalid)(['verify', keys.ed25519!.id, '--signature', forged], 'dash')).toEqual({ valid: forged === signature });
 
     const iv = Buffer.concat([Buffer.from([0xf8]), randomBytes(11)]).toString('base64url');
     expect(iv.startsWith('-')).toBe(true);

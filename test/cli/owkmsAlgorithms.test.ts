@@ -122,8 +122,10 @@ describe('owkms keys generate --alg, for every algorithm id', () => {
     expect(Object.keys(keys).sort()).toEqual([...ALGORITHM_IDS].sort());
   }, 240_000);
 
-  it('an unknown --alg is INVALID_REQUEST with exit code 1', async () => {
-    await fails(stores[0], ['keys', 'generate', '--alg', 'rsa-1024'], 'INVALID_REQUEST');
+  it('an unknown --alg is a usage error (exit code 2) naming the algorithms there are', async () => {
+    const run = await owkms(['--store', stores[0], '--json', 'keys', 'generate', '--alg', 'rsa-1024'], { env: ENV });
+    expect(run.code).toBe(2);
+    expect(jsonOut<{ error: { kind: string; message: string } }>(run).error).toMatchObject({ kind: 'INVALID_REQUEST', message: expect.stringMatching(/rsa-2048.*not 'rsa-1024'/) });
   });
 });
 

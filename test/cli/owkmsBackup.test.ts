@@ -74,7 +74,9 @@ describe('owkms backup and restore', () => {
     expect(bytes.subarray(0, 8).toString()).toBe('OWKMSBAK');
     await fails(storeA, ['backup', '--out', file], 'INVALID_REQUEST', { OWKMS_BACKUP_PASSPHRASE: BACKUP_PASSPHRASE });
     expect(readFileSync(file).equals(bytes)).toBe(true);
-    await fails(storeA, ['backup'], 'INVALID_REQUEST', { OWKMS_BACKUP_PASSPHRASE: BACKUP_PASSPHRASE });
+    // No --out: a usage error (exit 2), before a KMS starts.
+    const noOut = await run(storeA, ['backup'], { OWKMS_BACKUP_PASSPHRASE: BACKUP_PASSPHRASE });
+    expect([noOut.code, jsonOut<{ error: { kind: string; message: string } }>(noOut).error.message]).toEqual([2, 'backup needs --out FILE']);
     // No passphrase given and no terminal to ask on: refused, nothing written.
     expect(await fails(storeA, ['backup', '--out', join(work, 'none.owbackup')], 'INVALID_REQUEST')).toContain('OWKMS_BACKUP_PASSPHRASE');
     expect(existsSync(join(work, 'none.owbackup'))).toBe(false);

@@ -55,8 +55,9 @@ describe('owkms remote', () => {
   });
 
   it('usage errors exit 2; an unreadable file and an unreachable server exit 1 with a typed error', async () => {
+    // A missing required option is a usage error (exit 2), found before any KMS starts.
     const missing = await cli(['--json', 'remote', 'add', 'x', '--host', '127.0.0.1']);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(jsonOut<{ error: { kind: string } }>(missing).error.kind).toBe('INVALID_REQUEST');
     expect((await cli(['remote', 'add'])).code).toBe(2);
     const nofile = await cli(['--json', 'remote', 'add', 'x', '--host', '127.0.0.1', '--port', '1', '--ca', '/nonexistent', '--cert', server.client.cert, '--key', server.client.key]);

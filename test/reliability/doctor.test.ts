@@ -37,7 +37,7 @@ async function cli<T = Record<string, unknown>>(args: string[], e: Record<string
 beforeAll(async () => {
   session = await startSecretService();
   // Made through one KMS (a one-shot owkms per key would cost a KMS start and an unlock each).
-  const kms = await startKms({ dir: store, env: env() });
+  const kms = await startKms({ dir: store, env: env(), createStore: true });
   try {
     await kms.client.call('kms.init', { sealers: [{ kind: 'passphrase', passphrase: PASSPHRASE }] });
     for (let i = 0; i < KEYS; i++) await kms.client.call('keys.generate', { algorithm: 'ed25519', label: `doctor-key-${String(i).padStart(3, '0')}` });

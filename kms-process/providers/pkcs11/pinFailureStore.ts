@@ -25,6 +25,10 @@ export class MemoryPinFailureStore implements PinFailureStore {
   write(serial: string, state: PinFailureState): void {
     this.states.set(serial, { ...state });
   }
+  /** Every count held (to carry them into a keystore made later). */
+  entries(): Array<[string, PinFailureState]> {
+    return [...this.states].map(([serial, state]) => [serial, { ...state }]);
+  }
 }
 
 /** One small JSON file `{ serial: {failures, lastFailureAt} }`, replaced atomically, readable by the owner only. */

@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { KmsError, type ErrorKind } from '../../../kms-process/api/errors.js';
 
-export function expectKmsError(fn: () => unknown, kind: ErrorKind): KmsError {
+export function expectKmsError(fn: () => unknown, kind: ErrorKind, message?: RegExp): KmsError {
   let thrown: unknown;
   try {
     fn();
@@ -11,6 +11,7 @@ export function expectKmsError(fn: () => unknown, kind: ErrorKind): KmsError {
   }
   expect(thrown, 'expected a KmsError').toBeInstanceOf(KmsError);
   expect((thrown as KmsError).kind).toBe(kind);
+  if (message) expect((thrown as KmsError).message).toMatch(message);
   return thrown as KmsError;
 }
 

@@ -171,7 +171,10 @@ describe('secp256k1 spec: keys', () => {
     expectKmsError(() => spec.importKey!('jwk', { ...jwk, y: other['y']! }), 'INVALID_REQUEST');
     const offCurve = new Uint8Array([0x04, ...new Uint8Array(64).fill(7)]);
     expectKmsError(() => spec.importKey!('raw', offCurve), 'INVALID_REQUEST');
-    expectKmsError(() => spec.importKey!('raw', m.secret!), 'INVALID_REQUEST');
+    // A 32-byte raw key is the private scalar (issue 9), and it must be a valid one.
+    expect(spec.importKey!('raw', m.secret!)).toEqual({ secret: m.secret, publicRaw: m.publicRaw });
+    expectKmsError(() => spec.importKey!('raw', be32(N)), 'INVALID_REQUEST');
+    expectKmsError(() => spec.importKey!('raw', m.secret!.subarray(1)), 'INVALID_REQUEST', /33 bytes \(compressed\) or 65 \(uncompressed\), or the 32-byte private scalar; not 31 bytes/);
     const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     expectKmsError(() => spec.importKey!('spki', new Uint8Array(p256.publicKey.export({ format: 'der', type: 'spki' }))), 'INVALID_REQUEST');
     expectKmsError(() => spec.loadPrivate({ secret: be32(N) }), 'CORRUPT');

@@ -1,7 +1,8 @@
-// Loads Wycheproof vector files (github.com/C2SP/wycheproof) from the shared vectors folder next to the project.
+// Loads Wycheproof vector files (github.com/C2SP/wycheproof) from the repository's own copy in test/vectors/wycheproof
+// (upstream commit and licence in its README.md).
 import { readFileSync } from 'node:fs';
 
-const DIR = new URL('../../../../shared/vectors/wycheproof/', import.meta.url);
+export const WYCHEPROOF_DIR = new URL('../../vectors/wycheproof/', import.meta.url);
 
 export type WycheproofResult = 'valid' | 'invalid' | 'acceptable';
 
@@ -19,7 +20,7 @@ export interface WycheproofFile<G> {
 }
 
 export function loadWycheproof<G>(name: string): WycheproofFile<G> {
-  return JSON.parse(readFileSync(new URL(name, DIR), 'utf8')) as WycheproofFile<G>;
+  return JSON.parse(readFileSync(new URL(name, WYCHEPROOF_DIR), 'utf8')) as WycheproofFile<G>;
 }
 
 export function hex(s: string): Uint8Array {

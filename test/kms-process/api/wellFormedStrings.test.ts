@@ -10,6 +10,8 @@ import { spawnRawKms } from '../../helpers/rawKms.js';
 
 const ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const DATA = b64u('data');
+const PEM = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----';
+const DID = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
 const JWK = { kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', key_ops: ['verify'], ext: true };
 
 /** One valid params object per method, with at least one string (or member name) wherever the schema has one. */
@@ -19,6 +21,9 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'kms.unlock': { passphrase: PASSPHRASE, pin: '1234' },
   'kms.changeSealers': { sealers: [{ kind: 'passphrase', passphrase: PASSPHRASE }], passphrase: PASSPHRASE, pin: '1234' },
   'kms.lock': {},
+  'kms.backup': { backupPassphrase: 'a backup passphrase' },
+  'kms.restore': { backup: DATA, backupPassphrase: 'a backup passphrase', sealers: [{ kind: 'passphrase', passphrase: PASSPHRASE }, { kind: 'keychain', service: 'owkms' }], unlockPolicy: 'any' },
+  'kms.doctor': { passphrase: PASSPHRASE, pin: '1234', salvageTo: '/tmp/salvaged' },
   'keys.generate': { algorithm: 'hd-seed', label: 'a label', provider: 'software', words: 12, bip39Passphrase: 'extra words', purposes: ['derive'], callers: ['app'] },
   'keys.import': { format: 'jwk', data: JWK, algorithm: 'ed25519', label: 'imported' },
   'keys.list': { cursor: '12', limit: 10 },
@@ -48,6 +53,21 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'tokens.list': {},
   'tokens.login': { token: 'tok', pin: '1234' },
   'tokens.logout': { token: 'tok' },
+  'pkcs11.setPin': { pin: '123456' },
+  'pkcs11.login': { pin: '123456' },
+  'pkcs11.pinStatus': {},
+  'remotes.add': { name: 'hsm', host: 'kmip.example', port: 5696, ca: PEM, cert: PEM, key: PEM, maxVersion: '2.0' },
+  'remotes.list': { probe: false },
+  'remotes.remove': { name: 'hsm' },
+  'wallet.export': { password: PASSPHRASE },
+  'wallet.import': { wallet: { type: 'EncryptedWallet', id: 'urn:uuid:1' }, password: PASSPHRASE },
+  'webkms.createKeystore': { controller: DID },
+  'webkms.listKeystores': {},
+  'webkms.generateKey': { keystore: ID, type: 'Ed25519VerificationKey2020' },
+  'webkms.wrapKey': { id: ID, unwrappedKey: DATA },
+  'webkms.unwrapKey': { id: ID, wrappedKey: DATA },
+  'webkms.revoke': { keystore: ID, zcapHash: 'A'.repeat(43), expires: 1 },
+  'webkms.audit': { operation: 'sign', outcome: 'REPLAYED', keyId: ID },
 };
 
 /** Every variant of `value` with one string (or one member name) made ill-formed, with the path that names it. */

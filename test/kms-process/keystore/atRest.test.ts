@@ -2,7 +2,7 @@
 // writable by group or others, a symlink in place of a store file) is refused with INSECURE_STORE before SQLite
 // opens it, like ssh's StrictModes; a deleted key's ciphertext is gone from the database file and its WAL.
 import Database from 'better-sqlite3';
-import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { b64u, PASSPHRASE, removeDir, startInitializedKms, startKms, tempDir } from '../../helpers/kms.js';
@@ -70,13 +70,21 @@ describe('the store folder must be the user’s own (StrictModes)', () => {
     expect(r.message).toMatch(/symbolic link/);
   });
 
-  it('a new store folder is made 0700', async () => {
+  it('a new store folder is made 0700 (by the parent that starts the KMS for kms.init; a status makes none)', async () => {
     const parent = tempDir();
     dirs.push(parent);
     const dir = join(parent, 'new', 'store');
     mkdirSync(join(parent, 'new'));
     expect((await statusKind(dir)).kind).toBe('resolved');
+    expect(existsSync(dir)).toBe(false);
+    const k = await startKms({ dir, createStore: true });
+    try {
+      await k.client.call('kms.init', { sealers: [{ kind: 'passphrase', passphrase: PASSPHRASE }] });
+    } finally {
+      await k.stop();
+    }
     expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'keystore.sqlite')).mode & 0o777).toBe(0o600);
   });
 });
 

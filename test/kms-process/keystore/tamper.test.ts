@@ -99,7 +99,7 @@ describe('keystore metadata and sealers', () => {
     }
   });
 
-  it('Argon2 parameters lowered below the floor are TAMPERED, and so is an edited salt', async () => {
+  it('lowered Argon2 parameters, an edited salt and a flipped sealed copy are TAMPERED (WRONG_SECRET when the digest is redone)', async () => {
     const lowered = copyWith((db) => {
       const p = JSON.parse(db.prepare("SELECT params FROM sealers WHERE kind = 'passphrase'").pluck().get() as string);
       db.prepare("UPDATE sealers SET params = ? WHERE kind = 'passphrase'").run(JSON.stringify({ ...p, m: 1024, t: 1 }));
@@ -109,8 +109,26 @@ describe('keystore metadata and sealers', () => {
       const p = JSON.parse(db.prepare("SELECT params FROM sealers WHERE kind = 'passphrase'").pluck().get() as string);
       db.prepare("UPDATE sealers SET params = ? WHERE kind = 'passphrase'").run(JSON.stringify({ ...p, salt: b64u('0123456789abcdef') }));
     });
-    // GCM cannot tell an edited salt from a wrong passphrase; the unseal check (an unkeyed digest of the copies) can.
+    // The sealer rows' digest (written with them) tells a damaged or edited copy from a wrong passphrase...
     expect(await unlockAndSign(salted)).toBe('TAMPERED');
+    const flipped = copyWith((db) => {
+      const blob = db.prepare("SELECT blob FROM sealers WHERE kind = 'passphrase'").pluck().get() as Buffer;
+      db.prepare("UPDATE sealers SET blob = ? WHERE kind = 'passphrase'").run(flip(blob, 20));
+    });
+    const k = await startKms({ dir: flipped });
+    expect(await kindOf(k.client.call('kms.unlock', { passphrase: PASSPHRASE }))).toBe('TAMPERED');
+    // Status still answers, and no failed attempt was counted: the damage was found before any unseal.
+    expect(await k.client.call('kms.status', { probe: false })).toMatchObject({ state: 'locked', failedAttempts: 0 });
+    await k.stop();
+    removeDir(flipped);
+    // ...but it is no MAC: an editor who redoes it gets what GCM says, the same as a wrong passphrase.
+    const redone = copyWith((db) => {
+      const p = JSON.parse(db.prepare("SELECT params FROM sealers WHERE kind = 'passphrase'").pluck().get() as string);
+      db.prepare("UPDATE sealers SET params = ? WHERE kind = 'passphrase'").run(JSON.stringify({ ...p, salt: b64u('0123456789abcdef') }));
+      db.prepare("DELETE FROM meta WHERE k = 'sealers_sha256'").run();
+      db.prepare("DELETE FROM meta WHERE k = 'unseal_check'").run();
+    });
+    expect(await unlockAndSign(redone)).toMatch(/^(WRONG_SECRET|TAMPERED)$/);
   });
 });
 
@@ -163,6 +181,7 @@ describe('raw bytes of the file', () => {
     }
     expect(outcomes.has('DIFFERENT SIGNATURE')).toBe(false);
     for (const kind of outcomes.keys()) {
+      // A damaged file is TAMPERED or CORRUPT (issue 9): not a wrong passphrase, an empty keystore or a missing key.
       expect(['same signature', 'TAMPERED', 'CORRUPT']).toContain(kind);
     }
   }, 180_000);

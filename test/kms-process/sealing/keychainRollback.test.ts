@@ -30,9 +30,13 @@ async function kms(dir: string, withKeychain = true): Promise<TestKms> {
 
 /** The counter gnome-keyring holds for this keystore, as secret-tool reads it. */
 function mirrored(keystoreId: string): string | undefined {
-  const r = spawnSync('secret-tool', ['lookup', 'service', 'owkms-rollback', 'username', keystoreId], { env: session.env, encoding: 'utf8' });
-  if (r.error) throw new Error('secret-tool not found: install the Debian package `libsecret-tools`');
-  return r.status === 0 && r.stdout.length > 0 ? r.stdout : undefined;
+  // A loaded machine can make one D-Bus lookup fail: ask up to three times before calling the entry missing.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const r = spawnSync('secret-tool', ['lookup', 'service', 'owkms-rollback', 'username', keystoreId], { env: session.env, encoding: 'utf8', timeout: 10_000 });
+    if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('secret-tool not found: install the Debian package `libsecret-tools`');
+    if (r.status === 0 && r.stdout.length > 0) return r.stdout;
+  }
+  return undefined;
 }
 
 describe('rollback guard in the keychain', () => {

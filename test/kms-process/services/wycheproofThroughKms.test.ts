@@ -1,4 +1,4 @@
-// Wycheproof vectors (github.com/C2SP/wycheproof, ../shared/vectors/wycheproof) run THROUGH one KMS child process:
+// Wycheproof vectors (github.com/C2SP/wycheproof, copied in test/vectors/wycheproof) run THROUGH one KMS child process:
 // each test group's key goes in with keys.import (public-only for verification), then crypto.verify / decrypt / mac /
 // macVerify (in crypto.batch messages) or crypto.agree. `valid` must pass; `invalid` must be rejected with
 // `valid: false` or a typed KmsError kind (never INTERNAL); `acceptable` is pinned with its reason next to it.

@@ -1,9 +1,8 @@
 // Wycheproof ECDSA P-256 / SHA-256 (ecdsa_secp256r1_sha256_test.json) verified BY THE TOKEN: each group's public
 // key becomes a session object on SoftHSM2 and C_Verify decides. `valid` must pass, `invalid` must fail.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKmsError } from '../../../../kms-process/api/index.js';
+import { loadWycheproof } from '../../algorithms/wycheproof.js';
 import { softHsmFixture, type Fixture } from './softhsmFixture.js';
 
 interface WycheproofTest {
@@ -14,12 +13,13 @@ interface WycheproofTest {
   sig: string;
   result: 'valid' | 'invalid' | 'acceptable';
 }
-interface WycheproofFile {
-  testGroups: Array<{ publicKey: { uncompressed: string }; sha: string; tests: WycheproofTest[] }>;
+interface Group {
+  publicKey: { uncompressed: string };
+  sha: string;
+  tests: WycheproofTest[];
 }
 
-const file = fileURLToPath(new URL('../../../../../shared/vectors/wycheproof/ecdsa_secp256r1_sha256_test.json', import.meta.url));
-const vectors = JSON.parse(readFileSync(file, 'utf8')) as WycheproofFile;
+const vectors = loadWycheproof<Group>('ecdsa_secp256r1_sha256_test.json');
 /**
  * `acceptable` results, pinned with the reason: this file (schema v1, 484 tests) has none. Should a newer copy
  * add some (e.g. BER-encoded signatures), the KMS's answer is false: only strict DER is accepted.
