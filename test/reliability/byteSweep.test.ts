@@ -1,6 +1,8 @@
 // Every byte (sampled): the sweep of test/reliability/byteSweep/ over a small keystore (Ed25519, secp256k1, P-256,
-// a rotated AES key, HMAC, an HD seed and a child). CI runs a seeded sample of 1,000 flipped bytes (the whole SQLite
-// header among them) and every page boundary plus 60 random truncation lengths; `npm run sweep:full` flips every byte.
+// a rotated AES key, HMAC, an HD seed and a child). CI runs a small seeded sample, seconds long: 160 flipped bytes (the
+// whole SQLite header among them) and every page boundary plus 10 random truncation lengths (OWKMS_SWEEP_SAMPLE and
+// OWKMS_SWEEP_TRUNCATIONS for more; test/kms-process/keystore/flipPages.test.ts flips bytes in every page too);
+// `npm run sweep:full` flips every byte.
 // Each attempt must end as a correct answer, TAMPERED, CORRUPT, ROLLBACK or an audit that reports the damage.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -57,14 +59,16 @@ describe('every byte of a small keystore', () => {
   });
 
   it('flipped or cut anywhere (sampled), it is TAMPERED, CORRUPT, ROLLBACK or right; never wrong, INTERNAL, a crash or a hang', async () => {
-    const s = await sweep(['--sample', process.env.OWKMS_SWEEP_SAMPLE ?? '1000', '--truncations', '60', ...(process.env.OWKMS_SWEEP_SEED ? ['--seed', process.env.OWKMS_SWEEP_SEED] : [])]);
+    const sample = Number(process.env.OWKMS_SWEEP_SAMPLE ?? 160);
+    const s = await sweep(['--sample', String(sample), '--truncations', process.env.OWKMS_SWEEP_TRUNCATIONS ?? '10', ...(process.env.OWKMS_SWEEP_SEED ? ['--seed', process.env.OWKMS_SWEEP_SEED] : [])]);
     console.log(`byte sweep (seed ${s.seed}): ${s.fileBytes}-byte keystore, ${s.attempts} attempts in ${s.seconds} s; flips ${JSON.stringify(s.counts.flip)}; truncations ${JSON.stringify(s.counts.truncate)}`);
     expect(s.failures, `seed ${s.seed}`).toEqual([]);
     expect(s.failureCount).toBe(0);
     const flips = Object.values(s.counts.flip).reduce((a, b) => a + b, 0);
-    expect(flips).toBeGreaterThanOrEqual(Math.min(1000, s.fileBytes));
-    expect(s.counts.flip.CORRUPT ?? 0).toBeGreaterThan(0);
-    expect(s.counts.flip.TAMPERED ?? 0).toBeGreaterThan(0);
+    expect(flips).toBeGreaterThanOrEqual(Math.min(sample, s.fileBytes));
+    expect(s.counts.flip.CORRUPT ?? 0).toBeGreaterThan(0); // the header's flips
+    // About one flip in twenty lands in an authenticated row (TAMPERED): only a large sample is sure to hit one.
+    if (sample >= 1000) expect(s.counts.flip.TAMPERED ?? 0).toBeGreaterThan(0);
     expect(s.counts.truncate.correct ?? 0).toBe(0); // a cut file never passes for whole
   }, 900_000);
 });

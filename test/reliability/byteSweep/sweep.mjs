@@ -5,7 +5,7 @@
 // answer, another error kind, an exception, a crashed worker or an attempt that hangs (30 s) is a failure.
 //
 //   node test/reliability/byteSweep/sweep.mjs --full            every byte XOR 0xff, and truncations (tens of minutes)
-//   node test/reliability/byteSweep/sweep.mjs --sample 1500     what CI runs (the test in byteSweep.test.ts)
+//   node test/reliability/byteSweep/sweep.mjs --sample 1500     a larger sample (CI's test in byteSweep.test.ts runs 160)
 //   options: --seed N, --workers N (default 2), --truncations N (random lengths besides the page boundaries), --json
 // Needs `npm run build` first (it runs the compiled KMS in dist/).
 import { spawn } from 'node:child_process';
