@@ -27,6 +27,11 @@ export interface AgentServerOptions {
   approveCli?: boolean;
   /** The caller the agent's own calls use (idle lock): `cli` for owkms agent, `app` for the desktop app. */
   ownCaller?: Caller;
+  /**
+   * Lock and replace the KMS process (KmsHost.lockAndRestart): V8 keeps copies of secrets kms.lock cannot wipe, a new
+   * process has none (issue 13). Without it a lock is kms.lock alone.
+   */
+  lockAndReplace?: () => Promise<void>;
 }
 
 /** Methods whose `id` names a key the approver must hear about when approveCli is set. */
@@ -132,6 +137,16 @@ export class AgentServer implements AgentContext {
     this.lastActivity = Date.now();
   }
 
+  async lockWallet(): Promise<{ state: 'locked' }> {
+    try {
+      if (this.options.lockAndReplace) await this.options.lockAndReplace();
+      else await this.kms().call('kms.lock', {}, { caller: this.options.ownCaller ?? 'cli' });
+    } finally {
+      this.locked();
+    }
+    return { state: 'locked' };
+  }
+
   locked(): void {
     this.epoch++;
   }
@@ -146,8 +161,7 @@ export class AgentServer implements AgentContext {
     try {
       const status = await this.kms().call('kms.status', { probe: false }, { caller: this.options.ownCaller ?? 'cli' });
       if (status.state !== 'unlocked') return;
-      await this.kms().call('kms.lock', {}, { caller: this.options.ownCaller ?? 'cli' });
-      this.locked();
+      await this.lockWallet();
     } catch {
       // The KMS is gone or busy: nothing to lock now; the next tick tries again.
     }

@@ -41,6 +41,7 @@ export function createMainCore(o: MainCoreOptions): MainCore {
   const supervisor = new KmsSupervisor(o.spawner, o.backoff ?? DEFAULT_BACKOFF);
   const lock = async (reason: LockReason) => {
     await supervisor.call('kms.lock', {}, 'app');
+    await supervisor.replace().catch(() => undefined); // nothing of the unlocked heap survives; a failed start is retried
     o.notify({ type: 'locked', reason });
   };
   const autoLock = new AutoLock({ idleMs: o.idleMs ?? DEFAULT_IDLE_MS, lock });
@@ -60,6 +61,7 @@ export function createMainCore(o: MainCoreOptions): MainCore {
     onOutcome: (method, outcome) => {
       if (method === 'kms.lock' && outcome === 'ok') {
         autoLock.setUnlocked(false);
+        void supervisor.replace().catch(() => undefined); // a failed start is the supervisor's to retry and report
         o.notify({ type: 'locked', reason: 'user' });
       }
     },
