@@ -10,7 +10,7 @@ import type { BackupContents, KeyEntry, KeyMeta } from '../backup/backupContents
 import { DerivedKeys, masterCheck } from '../keystore/derivedKeys.js';
 import { rowBytes as keyRowBytes, secretAad, type Row as KeyRow } from '../keystore/keyTable.js';
 import { KeySet, ROOT_META_KEY } from '../keystore/keySet.js';
-import { sealerMac } from '../keystore/keystore.js';
+import { sealerMac } from '../keystore/sealerRows.js';
 import { aad as versionAad, rowBytes as versionRowBytes } from '../keystore/keyVersions.js';
 import type { UnlockPolicy } from '../keystore/masterKeyShares.js';
 import { MAC_KEY, metaBytes, MetaTable } from '../keystore/metaTable.js';

@@ -1,11 +1,10 @@
 // The keystore facade: one SQLite file, its state (uninitialized / locked / unlocked), the master key's derived
 // keys while unlocked, and the write path (transaction + generation counter + audit + metadata MAC).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { KmsError } from '../api/errors.js';
-import { sealerKind, type SealerKind } from '../api/index.js';
+import type { SealerKind } from '../api/index.js';
 import { AuditLog, GENESIS, type AuditRecord } from '../audit/auditLog.js';
 import type { SealedCopy } from '../sealing/sealer.js';
-import { canonical } from './canonical.js';
 import { damageOr } from './damage.js';
 import { databaseExists, type Db, guarded, openDatabase, sqliteError } from './database.js';
 import { DerivedKeys, masterCheck } from './derivedKeys.js';
@@ -15,6 +14,7 @@ import { removeHolder } from './lockFile.js';
 import type { UnlockPolicy } from './masterKeyShares.js';
 import { MetaTable } from './metaTable.js';
 import { RemoteTable } from './remoteTable.js';
+import { parseSealerRows, readSealerRows, sealerMac, SEALERS_DIGEST, sealersDigest, UNSEAL_CHECK_KEY, unsealDigest } from './sealerRows.js';
 import { checkFileHeader, checkLooksInitialized, checkSchemaShape } from './openChecks.js';
 import { foreignSchemaObjects, migrateSchema, SCHEMA_VERSION } from './schema.js';
 import { assertPrivateStore } from './storePermissions.js';
@@ -23,28 +23,7 @@ import { UnlockThrottle } from './unlockThrottle.js';
 export type KeystoreState = 'uninitialized' | 'locked' | 'unlocked';
 
 const SEALER_SET_KEY = 'sealer_set';
-/**
- * An unkeyed digest of everything unsealing reads before the master key exists (keystore id, unlock policy, master
- * check, every sealed copy): a damaged copy is TAMPERED instead of a wrong passphrase (AES-GCM cannot tell them apart).
- * Against an edit it proves nothing (anyone can recompute it); the metadata MAC and the sealer row MACs do, once
- * unlocked.
- */
-const UNSEAL_CHECK_KEY = 'unseal_check';
 const sealerSet = (copies: readonly SealedCopy[]) => copies.map((c) => c.kind).sort().join(',');
-
-const SEALER_KINDS = sealerKind.options;
-
-type SealerRow = { kind: string; params: string; blob: Buffer };
-const SEALERS_DIGEST = 'sealers_sha256';
-/** SHA-256 of the sealer rows as stored (by kind), to tell a damaged copy from a wrong secret. */
-function sealersDigest(rows: readonly SealerRow[]): string {
-  return createHash('sha256').update(canonical('owkms/sealers-digest/v1', rows.flatMap((r) => [r.kind, r.params, r.blob]))).digest('base64url');
-}
-
-/** The MAC of one sealer row (its kind, parameters and sealed blob). */
-export function sealerMac(dk: DerivedKeys, c: SealedCopy): Buffer {
-  return dk.hmac('row-mac', canonical('owkms/sealer/v1', [c.kind, JSON.stringify(c.params), c.blob]));
-}
 
 export class Keystore {
   readonly meta: MetaTable;
@@ -143,39 +122,17 @@ export class Keystore {
 
   /** The sealed copies; `checked` (the default, for anything that unseals) first checks them against their digest. */
   sealedCopies(checked = true): SealedCopy[] {
-    const rows = guarded(() => this.db.prepare('SELECT kind, params, blob FROM sealers ORDER BY kind').all()) as Array<{
-      kind: SealerKind;
-      params: string;
-      blob: Buffer;
-    }>;
-    // The copies' own digest, written with them: a damaged copy would otherwise look like a wrong passphrase (an
-    // AEAD cannot tell the two apart) and count as a failed attempt. Unkeyed on purpose: it finds damage before
-    // unlock; the sealer MACs, checked after unlock, find edits. Keystores from before it have none.
+    const rows = guarded(() => readSealerRows(this.db));
     const digest = checked ? this.meta.get(SEALERS_DIGEST) : undefined;
     if (digest !== undefined && digest !== sealersDigest(rows)) throw new KmsError('TAMPERED', 'the sealed copies of the master key fail their checksum (damaged or edited)');
-    return rows.map((r) => {
-      if (!(SEALER_KINDS as readonly string[]).includes(r.kind)) throw new KmsError('CORRUPT', 'a sealer record names no known sealer');
-      try {
-        return { kind: r.kind, params: JSON.parse(r.params) as Record<string, unknown>, blob: r.blob };
-      } catch (e) {
-        throw new KmsError('CORRUPT', `sealer ${r.kind} parameters are unreadable`, { cause: e });
-      }
-    });
-  }
-
-  private sealerMac(dk: DerivedKeys, c: SealedCopy): Buffer {
-    return sealerMac(dk, c);
+    return parseSealerRows(rows);
   }
 
   private unsealDigest(): string {
-    const h = createHash('sha256');
-    const fields = ['keystore_id', 'unlock_policy', 'master_check'].map((k) => this.meta.get(k) ?? null);
-    const rows = this.db.prepare('SELECT kind, params, blob FROM sealers ORDER BY kind').all() as Array<{ kind: unknown; params: unknown; blob: unknown }>;
-    h.update(canonical('owkms/unseal-check/v1', [...fields, ...rows.flatMap((r) => [String(r.kind), String(r.params), r.blob instanceof Uint8Array ? r.blob : String(r.blob)])]));
-    return h.digest('base64url');
+    return unsealDigest(this.db, this.meta);
   }
 
-  /** Before unsealing: CORRUPT if what unsealing reads was damaged since it was written. */
+  /** Before unsealing: TAMPERED if what unsealing reads was damaged since it was written. */
   assertUnsealable(): void {
     const stored = guarded(() => this.meta.get(UNSEAL_CHECK_KEY));
     if (stored !== undefined && stored !== guarded(() => this.unsealDigest())) {
@@ -186,11 +143,11 @@ export class Keystore {
   private writeSealers(dk: DerivedKeys, copies: readonly SealedCopy[]): void {
     this.db.prepare('DELETE FROM sealers').run();
     const ins = this.db.prepare('INSERT INTO sealers (kind, params, blob, mac) VALUES (?, ?, ?, ?)');
-    for (const c of copies) ins.run(c.kind, JSON.stringify(c.params), Buffer.from(c.blob), this.sealerMac(dk, c));
+    for (const c of copies) ins.run(c.kind, JSON.stringify(c.params), Buffer.from(c.blob), sealerMac(dk, c));
     // Which sealers exist is part of the MACed metadata: a removed row (the TPM's, whose counter guards against
     // rollback) is TAMPERED, not a quietly weaker keystore. The rows' digest tells a damaged copy from a wrong secret.
     this.meta.set(SEALER_SET_KEY, sealerSet(copies));
-    this.meta.set(SEALERS_DIGEST, sealersDigest(this.db.prepare('SELECT kind, params, blob FROM sealers ORDER BY kind').all() as SealerRow[]));
+    this.meta.set(SEALERS_DIGEST, sealersDigest(readSealerRows(this.db)));
   }
 
   /** A new keystore id (made before sealing, since sealed copies are bound to it). */
@@ -259,7 +216,7 @@ export class Keystore {
       const copies = this.sealedCopies();
       for (const c of copies) {
         const stored = macs.find((m) => m.kind === c.kind)?.mac;
-        const want = this.sealerMac(dk, c);
+        const want = sealerMac(dk, c);
         if (!stored || stored.length !== want.length || !timingSafeEqual(stored, want)) {
           throw new KmsError('TAMPERED', `sealer ${c.kind} record failed its integrity check`);
         }
