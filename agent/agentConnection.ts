@@ -101,6 +101,8 @@ export class AgentConnection {
   private async forwardCli(req: RpcRequest): Promise<unknown> {
     if (req.method.startsWith('agent.')) throw new KmsError('UNKNOWN_METHOD', `unknown method '${req.method.slice(0, 64)}'`);
     await this.agent.approveCli(this.peer, req.method, req.params, this.viaSession);
+    const plainLock = req.method === 'kms.lock' && (req.params === undefined || (typeof req.params === 'object' && req.params !== null && Object.keys(req.params).length === 0));
+    if (plainLock) return this.agent.lockWallet();
     const result = await this.agent.kms().callUnchecked(req.method, req.params, { caller: 'cli', timeoutMs: AGENT_CALL_TIMEOUT_MS });
     if (req.method === 'kms.lock') this.agent.locked();
     if (req.method === 'kms.unlock' || req.method === 'kms.init') this.agent.unlocked();

@@ -36,6 +36,8 @@ export interface AgentContext {
   /** Ask the approver before a cli request on a guarded key, when the agent was told to (the desktop app). */
   approveCli(peer: PeerCredentials, method: string, params: unknown, viaSession: boolean): Promise<void>;
   activity(): void;
+  /** kms.lock for a session: the KMS locks, and is replaced by a fresh process where the agent can (issue 13). */
+  lockWallet(): Promise<unknown>;
   locked(): void;
   unlocked(): void;
   connectionClosed(c: AgentConnection): void;

@@ -34,6 +34,11 @@ export interface AgentServerOptions {
   sessionApprovalMs?: number;
   /** Told when the wallet locks or unlocks through the agent (the app's window shows it). */
   onLockChange?: (locked: boolean) => void;
+  /**
+   * Lock and replace the KMS process (KmsHost.lockAndRestart, or the app's supervisor): V8 keeps copies of secrets
+   * kms.lock cannot wipe, a new process has none (issue 13). Without it a lock is kms.lock alone.
+   */
+  lockAndReplace?: () => Promise<void>;
 }
 
 /**
@@ -156,6 +161,16 @@ export class AgentServer implements AgentContext {
     this.lastActivity = Date.now();
   }
 
+  async lockWallet(): Promise<{ state: 'locked' }> {
+    try {
+      if (this.options.lockAndReplace) await this.options.lockAndReplace();
+      else await this.kms().call('kms.lock', {}, { caller: this.options.ownCaller ?? 'cli' });
+    } finally {
+      this.locked();
+    }
+    return { state: 'locked' };
+  }
+
   locked(): void {
     this.walletLocked();
     this.options.onLockChange?.(true);
@@ -204,8 +219,7 @@ export class AgentServer implements AgentContext {
     try {
       const status = await this.kms().call('kms.status', { probe: false }, { caller: this.options.ownCaller ?? 'cli' });
       if (status.state !== 'unlocked') return;
-      await this.kms().call('kms.lock', {}, { caller: this.options.ownCaller ?? 'cli' });
-      this.locked();
+      await this.lockWallet();
     } catch {
       // The KMS is gone or busy: nothing to lock now; the next tick tries again.
     }

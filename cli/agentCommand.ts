@@ -53,9 +53,19 @@ export async function runAgent(o: AgentCommandOptions): Promise<number> {
   // The agent serves kms.init for its sessions (like the desktop app), so it makes the store folder (0700) up front.
   const host = await KmsHost.start({ storeDir, transport: 'ipc', callers: ['cli', 'pkcs11', 'app'], holder: 'owkms agent', stderr: 'inherit', createStore: true });
   let server: AgentServer | undefined;
+  // A lock replaces the KMS process (nothing of the old heap survives); that exit is not the KMS ending.
+  let replacing = false;
+  const lockAndReplace = async () => {
+    replacing = true;
+    try {
+      await host.lockAndRestart();
+    } finally {
+      replacing = false;
+    }
+  };
   try {
     const state = await unlockAtStart(host, o);
-    server = new AgentServer({ kms: () => host.client, storeDir, socketPath, lockAfterMs: ms, approver: terminalApprover(), ownCaller: 'cli' });
+    server = new AgentServer({ kms: () => host.client, storeDir, socketPath, lockAfterMs: ms, approver: terminalApprover(), ownCaller: 'cli', lockAndReplace });
     await server.listen();
     const session = server.tokens.issue();
     if (o.json) process.stdout.write(JSON.stringify({ socket: socketPath, session, pid: process.pid, state }) + '\n');
@@ -80,7 +90,7 @@ export async function runAgent(o: AgentCommandOptions): Promise<number> {
     process.once('SIGINT', () => void stop(0));
     process.once('SIGTERM', () => void stop(0));
     host.onExit(() => {
-      if (stopping) return;
+      if (stopping || replacing) return;
       process.stderr.write('owkms agent: the KMS process ended; stopping\n');
       void stop(1);
     });

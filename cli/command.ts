@@ -67,8 +67,11 @@ export interface Command {
   notes?: readonly string[];
   /** The KMS method it calls; absent for the commands main.ts runs itself (`local`). */
   method?: MethodName;
-  /** Not a one-shot call: the local service (`agent`), the module's path, the WebKMS service (main.ts). */
-  local?: 'agent' | 'module-path' | 'serve';
+  /**
+   * Not a one-shot call: the local service (`agent`), the module's path, the WebKMS service, the doctor (a KMS of its
+   * own whose sandbox may write the salvage folder) (main.ts).
+   */
+  local?: 'agent' | 'module-path' | 'serve' | 'doctor';
   /** The keystore must be unlocked first. */
   unlock: boolean;
   /** A PKCS#11 token this command uses (logged in to first, with the PIN), if any: `pkcs11:SERIAL` or a key id. */

@@ -8,6 +8,8 @@ import { REMOTE_COMMANDS } from './remoteCommands.js';
 import { LOCAL_COMMANDS, SERVICE_COMMANDS } from './serviceCommands.js';
 import { STORE_COMMANDS } from './storeCommands.js';
 import { WALLET_COMMANDS } from './walletCommands.js';
+import { BACKUP_COMMANDS } from './backupCommands.js';
+import { DOCTOR_COMMAND } from './doctorCommand.js';
 
 export type { Command, Invocation } from './command.js';
 
@@ -21,14 +23,14 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 };
 
 const byName = new Map(
-  [...STORE_COMMANDS, ...KEY_COMMANDS, ...CRYPTO_COMMANDS, ...ETH_COMMANDS, ...REMOTE_COMMANDS, ...WALLET_COMMANDS, ...SERVICE_COMMANDS, ...LOCAL_COMMANDS].map((c) => [c.name, c]),
+  [...STORE_COMMANDS, ...KEY_COMMANDS, ...CRYPTO_COMMANDS, ...ETH_COMMANDS, ...REMOTE_COMMANDS, ...WALLET_COMMANDS, ...SERVICE_COMMANDS, ...LOCAL_COMMANDS, ...BACKUP_COMMANDS, DOCTOR_COMMAND].map((c) => [c.name, c]),
 );
 const ORDER = [
   'init', 'status',
   'keys generate', 'keys list', 'keys show', 'keys import', 'keys export', 'keys derive', 'keys update', 'keys rotate', 'keys retire', 'keys delete',
   'sign', 'verify', 'verify-public', 'jws', 'encrypt', 'decrypt', 'mac', 'mac-verify', 'agree', 'wrap', 'unwrap', 'encapsulate', 'decapsulate', 'batch', 'random',
   'eth sign-tx', 'eth sign-typed-data',
-  'tokens list', 'tokens login', 'sealers set', 'audit list', 'audit verify',
+  'tokens list', 'tokens login', 'sealers set', 'audit list', 'audit verify', 'backup', 'restore', 'doctor',
   'remote add', 'remote list', 'remote remove', 'wallet export', 'wallet import',
   'agent', 'lock', 'unlock', 'pkcs11 set-pin', 'pkcs11 module-path', 'serve',
 ];

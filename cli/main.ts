@@ -6,6 +6,7 @@ import { KmsError } from '../kms-process/api/errors.js';
 import { KMS_VERSION } from '../kms-process/api/version.js';
 import type { ChannelClient } from '../kms-process/client/channelClient.js';
 import { runAgent } from './agentCommand.js';
+import { runDoctor } from './doctorCommand.js';
 import { parseCommandLine, type OptionValues } from './args.js';
 import { UsageError, usageLine, type Command, type Invocation } from './command.js';
 import { findCommand, readStdin } from './commands.js';
@@ -80,7 +81,12 @@ async function run(parsed: { command?: Command; rest: string[]; values: OptionVa
       return EXIT.FAILED;
     }
   }
+  if (command?.local === 'doctor') {
+    return runDoctor({ storeDir, salvageTo: values['salvage-to'] as string | undefined, json, passphrase: passphraseSrc, pin: pinSrc });
+  }
   const isServe = command?.local === 'serve';
+  // init and restore are the commands that make a keystore: the folder is made here, since the sandboxed KMS cannot.
+  const makesStore = command?.name === 'init' || command?.name === 'restore';
   // A TPM named by --tcti must be reachable through the KMS's sandbox in this run (later runs find it in the store);
   // likewise the KMIP server that `remote add` names (remotes.add records it in the store for later runs).
   const tcti = typeof values.tcti === 'string' ? [values.tcti] : [];
@@ -93,7 +99,7 @@ async function run(parsed: { command?: Command; rest: string[]; values: OptionVa
   try {
     kms = isServe
       ? await openOwnKms(storeDir, { callers: ['cli', 'rest'], holder: 'owkms serve', ...(sandbox ? { sandbox } : {}) })
-      : await openKms(storeDir, { ...(sandbox ? { sandbox } : {}), createStore: command?.name === 'init' });
+      : await openKms(storeDir, { ...(sandbox ? { sandbox } : {}), createStore: makesStore });
   } catch (e) {
     printError(e instanceof KmsError ? e : new KmsError('INTERNAL', 'unexpected failure in owkms'), json);
     return EXIT.FAILED;
@@ -139,8 +145,8 @@ async function run(parsed: { command?: Command; rest: string[]; values: OptionVa
     else printResult(shown, json);
     return command.failed?.(result) ? EXIT.FAILED : EXIT.OK;
   } catch (e) {
-    // A refused init leaves no folder behind (the KMS has removed its files; the folders were made here).
-    if (command?.name === 'init') pendingDiscard = kms.discardMadeStore;
+    // A refused init or restore leaves no folder behind (the KMS has removed its files; the folders were made here).
+    if (makesStore) pendingDiscard = kms.discardMadeStore;
     if (e instanceof UsageError) throw e;
     let err = e instanceof KmsError ? e : new KmsError('INTERNAL', 'unexpected failure in owkms');
     if (err.kind === 'NOT_INITIALIZED') err = noKeystore(err, storeDir, values.store !== undefined);

@@ -33,7 +33,10 @@ export function printResult(result: unknown, json: boolean): void {
 
 export function printError(e: KmsError, json: boolean): void {
   if (json) process.stdout.write(JSON.stringify({ error: { kind: e.kind, message: e.message, ...extra(e) } }) + '\n');
-  else process.stderr.write(`owkms: ${e.message} [${e.kind}]\n`);
+  else {
+    const hint = e.kind === 'CORRUPT' || e.kind === 'TAMPERED' ? '\n(owkms doctor says what is damaged and what can be saved)' : '';
+    process.stderr.write(`owkms: ${e.message} [${e.kind}]${hint}\n`);
+  }
 }
 
 function extra(e: KmsError): Record<string, unknown> {

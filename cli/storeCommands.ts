@@ -7,7 +7,7 @@ import { jsonStdin, PAGE_OPTIONS, pageParams } from './sharedOptions.js';
 const SEAL_KINDS = /^(passphrase|keychain|tpm|pkcs11:[A-Za-z0-9._ -]{1,64})$/;
 const PCR_LIST = /^(([0-9]|1[0-9]|2[0-3])(,|$))+$/;
 
-const SEALER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+export const SEALER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   seal: {
     type: 'string',
     multiple: true,
@@ -34,7 +34,7 @@ function pcrs(inv: Invocation): number[] | undefined {
 
 const sealKinds = (inv: Pick<Invocation, 'options'>) => (inv.options.seal as string[] | undefined) ?? ['passphrase'];
 
-function checkSealers(inv: Pick<Invocation, 'positionals' | 'options'>): void {
+export function checkSealers(inv: Pick<Invocation, 'positionals' | 'options'>): void {
   const kinds = sealKinds(inv);
   if (new Set(kinds.map((k) => k.split(':')[0])).size !== kinds.length) throw new UsageError('--seal names each kind of sealer once');
   const i = inv as Invocation;
@@ -42,7 +42,7 @@ function checkSealers(inv: Pick<Invocation, 'positionals' | 'options'>): void {
   if (!kinds.includes('keychain') && str(i, 'keychain-service')) throw new UsageError('--keychain-service is for --seal keychain');
 }
 
-async function sealers(inv: Invocation, newPassphrase: boolean): Promise<SealerEnrolment[]> {
+export async function sealers(inv: Invocation, newPassphrase: boolean): Promise<SealerEnrolment[]> {
   const kinds = sealKinds(inv);
   const out: SealerEnrolment[] = [];
   for (const k of kinds) {

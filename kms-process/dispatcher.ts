@@ -15,7 +15,9 @@ import {
 import type { KmsContext } from './kmsContext.js';
 import { authorizeCaller } from './policy/callerPolicy.js';
 import { auditHandlers } from './services/auditService.js';
+import { backupHandlers } from './services/backupService.js';
 import { batchHandlers } from './services/batchService.js';
+import { doctorHandlers } from './services/doctorService.js';
 import { exportHandlers } from './services/exportService.js';
 import { hdHandlers } from './services/hdService.js';
 import { sharedSecretHandlers } from './services/sharedSecretService.js';
@@ -47,6 +49,8 @@ export class Dispatcher {
     const crypto = cryptoHandlers(ctx);
     this.handlers = {
       ...lifecycleHandlers(ctx),
+      ...backupHandlers(ctx),
+      ...doctorHandlers(ctx),
       ...keysHandlers(ctx),
       ...crypto,
       ...batchHandlers(ctx, crypto),

@@ -1,5 +1,6 @@
 // The KMS process entry. The same file is forked by Electron (utilityProcess), by Node (child_process.fork) and
 // spawned with stdio by the CLI; it picks its transport at start and serves one authenticated parent.
+import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hardenProcess } from '../native/harden/index.js';
 import { CHANNEL_TOKEN_ENV, type Port } from './api/channelProtocol.js';
@@ -13,7 +14,7 @@ import { sandboxKms } from './sandbox/kmsSandbox.js';
 
 const USAGE =
   'usage: kms-process --store DIR [--transport auto|electron|ipc|stdio] [--holder NAME] [--key-cache-ms N]\n' +
-  '                   [--allow-tcti TCTI]... [--allow-connect HOST:PORT]... [--no-sandbox]';
+  '                   [--allow-tcti TCTI]... [--allow-connect HOST:PORT]... [--allow-write DIR]... [--no-sandbox]';
 const ENDPOINT = /^[A-Za-z0-9.:[\]-]{1,253}:\d{1,5}$/;
 
 function fail(message: string): never {
@@ -44,6 +45,7 @@ function main(): void {
         'key-cache-ms': { type: 'string', default: '60000' },
         'allow-tcti': { type: 'string', multiple: true, default: [] },
         'allow-connect': { type: 'string', multiple: true, default: [] },
+        'allow-write': { type: 'string', multiple: true, default: [] },
         'no-sandbox': { type: 'boolean', default: false },
       },
       strict: true,
@@ -59,6 +61,7 @@ function main(): void {
   if (!Number.isSafeInteger(keyCacheMs) || keyCacheMs < 0) fail('--key-cache-ms must be a whole number of milliseconds');
   const connect = values['allow-connect'] ?? [];
   if (!connect.every((e) => ENDPOINT.test(e))) fail('--allow-connect takes HOST:PORT');
+  if (!(values['allow-write'] ?? []).every((d) => isAbsolute(d))) fail('--allow-write takes an absolute path');
 
   // Second, before the keystore or any input is read: the sandbox (Linux: Landlock on every thread, no_new_privs,
   // seccomp). Only the code loaded from here on, the store and what the sealers need stay reachable.
@@ -68,6 +71,7 @@ function main(): void {
       storeDir: values.store,
       tctis: values['allow-tcti'] ?? [],
       connect,
+      write: values['allow-write'] ?? [],
       ...(values['no-sandbox'] ? { off: 'the parent started this KMS with --no-sandbox' } : {}),
     });
   } catch (e) {

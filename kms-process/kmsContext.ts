@@ -10,6 +10,7 @@ import { IntegrityGate } from './integrity/integrityGate.js';
 import { KeyCache } from './keystore/keyCache.js';
 import { sqliteError } from './keystore/database.js';
 import { Keystore } from './keystore/keystore.js';
+import { storageError } from './keystore/storageErrors.js';
 import { assertPrivateStore } from './keystore/storePermissions.js';
 import { createKeystore } from './keystore/keystoreCreation.js';
 import { MemoryPinFailureStore, type PinFailureStore } from './providers/pkcs11/pinFailureStore.js';
@@ -21,6 +22,7 @@ import { KeychainSealer } from './sealing/keychainSealer.js';
 import { PassphraseSealer } from './sealing/passphraseSealer.js';
 import type { Sealer } from './sealing/sealer.js';
 import { KeySetCheck } from './services/keySetCheck.js';
+import type { RollbackStatus } from './services/rollbackGuard.js';
 import { TpmSealer } from './sealing/tpmSealer.js';
 import { CryptoPool } from './workers/cryptoPool.js';
 
@@ -55,10 +57,14 @@ export class KmsContext {
   readonly integrity = new IntegrityGate(appLocation());
   /** The background check of the whole key set after each unlock. */
   readonly keySetCheck = new KeySetCheck();
+  /** The rollback guard's last verdict (set at init, unlock, restore and sealer changes; kms.status reports it). */
+  rollback: RollbackStatus = { guard: 'none', state: 'none', detail: 'not checked yet' };
   /** Requests being handled right now (set by the dispatcher); more than one means callers are pipelining. */
   inflight = 0;
   /** The keystore, the typed reason it could not be opened, or undefined while its folder holds none. */
   private opened: Keystore | KmsError | undefined;
+  /** Set while owkms doctor reads the file itself: every other request is BUSY, and nothing reopens it meanwhile. */
+  private released: KmsError | undefined;
   /** PIN failures on tokens the KMS counts for, while there is no keystore to keep them in. */
   private readonly pinsWithoutKeystore = new MemoryPinFailureStore();
 
@@ -106,11 +112,36 @@ export class KmsContext {
     return this.loadedRegistry;
   }
 
+  /** Why the keystore did not open at start (or at the last reopen), if it did not. */
+  get openError(): KmsError | undefined {
+    return this.opened instanceof KmsError ? this.opened : undefined;
+  }
+
+  /**
+   * Close the keystore (if it opened) for `fn`, which reads the file itself (owkms doctor), then open it again as at
+   * start. Meanwhile every other request gets BUSY.
+   */
+  async withKeystoreReleased<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.opened instanceof Keystore) {
+      await this.lock();
+      this.opened.close();
+    }
+    this.opened = undefined;
+    this.released = new KmsError('BUSY', 'owkms doctor is reading the keystore file');
+    try {
+      return await fn();
+    } finally {
+      this.released = undefined;
+      this.opened = Keystore.exists(this.options.storeDir) ? openOrError(this.options) : undefined;
+    }
+  }
+
   /**
    * The open keystore, or undefined when the store folder holds none; throws the typed reason it could not be
    * opened (BUSY, CORRUPT, ...). A keystore another process created, or closed, since this one started is opened now.
    */
   get existingKeystore(): Keystore | undefined {
+    if (this.released) throw this.released;
     // BUSY is tried again: the other process may have closed the keystore since.
     const retry = this.opened === undefined || (this.opened instanceof KmsError && this.opened.kind === 'BUSY');
     if (retry && Keystore.exists(this.options.storeDir)) this.opened = openOrError(this.options);
@@ -132,6 +163,8 @@ export class KmsContext {
    * checked against the open keystore file, CORRUPT when the file is damaged (keystore/damage.ts).
    */
   classifyFailure(e: unknown): unknown {
+    const storage = storageError(e); // a full disk or an I/O error outside SQLite (the lock file): UNAVAILABLE
+    if (storage instanceof KmsError) return storage;
     if (this.opened instanceof Keystore) return this.opened.classify(e);
     return sqliteError(e, this.options.storeDir);
   }
@@ -197,6 +230,7 @@ function openOrError(options: KmsOptions): Keystore | KmsError {
   try {
     return Keystore.open(options.storeDir, options.holder);
   } catch (e) {
-    return e instanceof KmsError ? e : new KmsError('INTERNAL', 'the keystore could not be opened', { cause: e });
+    const mapped = storageError(e);
+    return mapped instanceof KmsError ? mapped : new KmsError('INTERNAL', 'the keystore could not be opened', { cause: e });
   }
 }

@@ -20,3 +20,5 @@ export const MAX_JSON_DEPTH = 32;
 export const MAX_PAGE = 1000;
 /** crypto.random. */
 export const MAX_RANDOM_BYTES = 65536;
+/** The longest backup file (kms.backup / kms.restore): its base64url text must fit one request (MAX_MESSAGE_BYTES). */
+export const MAX_BACKUP_BYTES = 6_000_000;

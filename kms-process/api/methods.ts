@@ -1,6 +1,8 @@
 // The whole method table: every method's params and result schema, and the types derived from them.
 import type { z } from 'zod';
 import { auditMethods } from './auditMethods.js';
+import { backupMethods } from './backupMethods.js';
+import { doctorMethods } from './doctorMethods.js';
 import { batchMethods } from './batchMethods.js';
 import { cryptoMethods } from './cryptoMethods.js';
 import { ethereumMethods } from './ethereumMethods.js';
@@ -14,6 +16,8 @@ import { walletMethods } from './walletMethods.js';
 
 export const METHODS = {
   ...kmsMethods,
+  ...backupMethods,
+  ...doctorMethods,
   ...keysMethods,
   ...cryptoMethods,
   ...ethereumMethods,

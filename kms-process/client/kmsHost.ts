@@ -41,9 +41,10 @@ export interface KmsHostOptions {
   nodeFlags?: string[];
   /**
    * What the KMS's sandbox must let through besides its defaults: TCTIs given for this run (`--tcti`), remote
-   * endpoints (`host:port`); `off` starts it unsandboxed (profiling only: `--cpu-prof` writes outside the store).
+   * endpoints (`host:port`), folders it may also write (`owkms doctor --salvage-to`); `off` starts it unsandboxed
+   * (profiling only: `--cpu-prof` writes outside the store).
    */
-  sandbox?: { tctis?: string[]; connect?: string[]; off?: boolean };
+  sandbox?: { tctis?: string[]; connect?: string[]; write?: string[]; off?: boolean };
   /**
    * Make the store folder (0700) before the KMS starts, for a kms.init in this run: the sandboxed KMS reaches only a
    * folder that exists when it starts, and never makes one itself (a mistyped store is left alone).
@@ -103,6 +104,7 @@ export class KmsHost {
     if (o.keyCacheMs !== undefined) args.push('--key-cache-ms', String(o.keyCacheMs));
     for (const t of o.sandbox?.tctis ?? []) args.push('--allow-tcti', t);
     for (const e of o.sandbox?.connect ?? []) args.push('--allow-connect', e);
+    for (const w of o.sandbox?.write ?? []) args.push('--allow-write', w);
     if (o.sandbox?.off) args.push('--no-sandbox');
     const stderr = o.stderr ?? 'inherit';
     const execArgv = ['--disallow-code-generation-from-strings', ...(o.nodeFlags ?? [])];
@@ -136,5 +138,19 @@ export class KmsHost {
   async restart(): Promise<void> {
     await this.stop();
     await this.start();
+  }
+
+  /**
+   * Lock, then replace the process (issue 13): V8 keeps copies of keys and secrets that nothing can wipe (KeyObjects,
+   * the strings of the requests that carried them), and test/reliability/memoryResidue.test.ts finds them in the heap
+   * after kms.lock. A fresh process has none of the old heap; it starts locked.
+   */
+  async lockAndRestart(): Promise<void> {
+    try {
+      await this.client.call('kms.lock', {});
+    } catch {
+      // A KMS that is gone or failing holds nothing unlocked once replaced.
+    }
+    await this.restart();
   }
 }

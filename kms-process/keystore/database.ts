@@ -23,14 +23,25 @@ export function sqliteError(e: unknown, dir?: string): unknown {
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new KmsError('BUSY', `the keystore is open in ${describeHolder(dir ? readHolder(dir) : undefined)}`, { cause: e });
   }
+  // The machine's state, not the keystore's (issue 13): the change did not happen, and what is stored still reads.
+  if (code === 'SQLITE_FULL') return new KmsError('UNAVAILABLE', 'the disk is full (SQLITE_FULL): nothing was changed; free some space and try again', { cause: e });
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM' || code.startsWith('SQLITE_AUTH')) {
     // Permissions, or a store folder made after this KMS started: its sandbox reaches only what existed then.
     return new KmsError('UNAVAILABLE', `the keystore file cannot be opened for writing here (${code}): its permissions, or a store folder made after this KMS started (its sandbox does not reach it: restart it)`, { cause: e });
+  }
+  if (code.startsWith('SQLITE_IOERR')) {
+    return new KmsError('UNAVAILABLE', `the keystore's storage failed (${code}${errnoOf(e)}): nothing was changed`, { cause: e });
   }
   if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
     return new KmsError('INVALID_REQUEST', 'an entry with that id exists already', { cause: e });
   }
   return new KmsError('INTERNAL', `keystore storage failed (${code})`, { cause: e });
+}
+
+/** What the operating system said, when SQLite passes it on (EFBIG for a file-size limit, EIO, ENOSPC). */
+function errnoOf(e: unknown): string {
+  const m = /\b(E[A-Z]{2,10})\b/.exec(String((e as Error)?.message ?? ''));
+  return m ? `, ${m[1]}` : '';
 }
 
 /** Run `fn`, translating SQLite failures. */

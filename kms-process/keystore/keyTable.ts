@@ -34,7 +34,7 @@ export interface KeyRecord {
   hasSecret: boolean;
 }
 
-interface Row {
+export interface Row {
   rowid: number;
   id: string;
   label: string;
@@ -54,11 +54,11 @@ interface Row {
 const RECORD_CACHE_MAX = 10_000;
 const COLUMNS = 'rowid, id, label, algorithm, provider, policy, public_raw, secret_iv, secret_ct, ref, derivation, created_at, version, mac';
 
-function secretAad(r: Pick<Row, 'id' | 'algorithm' | 'provider' | 'policy' | 'public_raw' | 'ref' | 'version'>): Buffer {
+export function secretAad(r: Pick<Row, 'id' | 'algorithm' | 'provider' | 'policy' | 'public_raw' | 'ref' | 'version'>): Buffer {
   return canonical('owkms/key-secret/v1', [r.id, r.algorithm, r.provider, r.policy, r.public_raw, r.ref, r.version]);
 }
 
-function rowBytes(r: Omit<Row, 'rowid' | 'mac'>): Buffer {
+export function rowBytes(r: Omit<Row, 'rowid' | 'mac'>): Buffer {
   return canonical('owkms/key-row/v1', [
     r.id, r.label, r.algorithm, r.provider, r.policy, r.public_raw, r.secret_iv, r.secret_ct, r.ref, r.derivation, r.created_at, r.version,
   ]);
@@ -100,6 +100,8 @@ export class KeyTable {
     pageById: this.db.prepare(`SELECT ${COLUMNS} FROM keys WHERE id > ? ORDER BY id LIMIT ?`),
     delete: this.db.prepare('DELETE FROM keys WHERE id = ?'),
     count: this.db.prepare('SELECT count(*) AS n FROM keys'),
+    // The id index, counted on its own: a second structure to hold a whole listing against (byte sweep, issue 13).
+    indexCount: this.db.prepare('SELECT count(*) FROM keys INDEXED BY sqlite_autoindex_keys_1').pluck(),
     };
   }
 
@@ -202,6 +204,12 @@ export class KeyTable {
     this.keySet.assertWhole();
     const rows = this.stmts.page.all(after, limit) as Row[];
     for (const r of rows) this.keySet.verifyKey(r.id);
+    // Every row read verifies, but a damaged page of the table's b-tree can hide rows from the walk without an error
+    // (found by the full byte sweep: a flipped cell pointer listed 3 of 7 keys). A whole listing must hold as many keys
+    // as the id index does.
+    if (after === 0 && rows.length < limit && rows.length !== (this.stmts.indexCount.get() as number)) {
+      throw new KmsError('CORRUPT', 'the keys table and its index disagree on how many keys there are (the file is damaged; owkms doctor says which keys can be saved)');
+    }
     return { records: rows.map((r) => this.toRecord(this.verified(r))), last: rows.length === limit ? rows.at(-1)!.rowid : undefined };
   }
 

@@ -7,7 +7,7 @@ import type { Db } from './database.js';
 import type { DerivedKeys } from './derivedKeys.js';
 import type { KeySet } from './keySet.js';
 
-interface VersionRow {
+export interface VersionRow {
   key_id: string;
   version: number;
   secret_iv: Buffer;
@@ -16,8 +16,8 @@ interface VersionRow {
   mac: Buffer;
 }
 
-const aad = (keyId: string, algorithm: string, version: number) => canonical('owkms/key-version/v1', [keyId, algorithm, version]);
-const rowBytes = (r: Omit<VersionRow, 'mac'>) => canonical('owkms/key-version-row/v1', [r.key_id, r.version, r.secret_iv, r.secret_ct, r.created_at]);
+export const aad = (keyId: string, algorithm: string, version: number) => canonical('owkms/key-version/v1', [keyId, algorithm, version]);
+export const rowBytes = (r: Omit<VersionRow, 'mac'>) => canonical('owkms/key-version-row/v1', [r.key_id, r.version, r.secret_iv, r.secret_ct, r.created_at]);
 
 export class KeyVersions {
   constructor(
@@ -26,13 +26,14 @@ export class KeyVersions {
     private readonly keySet: KeySet,
   ) {}
 
-  store(keyId: string, algorithm: string, version: number, secret: Uint8Array): void {
+  /** `createdAt`: when the version was made (a restore keeps the original time). */
+  store(keyId: string, algorithm: string, version: number, secret: Uint8Array, createdAt = Date.now()): void {
     this.keySet.beforeChange(keyId);
     const secret_iv = randomBytes(12);
     const c = createCipheriv('aes-256-gcm', this.dk().get('key-encryption'), secret_iv);
     c.setAAD(aad(keyId, algorithm, version));
     const secret_ct = Buffer.concat([c.update(secret), c.final(), c.getAuthTag()]);
-    const row = { key_id: keyId, version, secret_iv, secret_ct, created_at: Date.now() };
+    const row = { key_id: keyId, version, secret_iv, secret_ct, created_at: createdAt };
     this.db
       .prepare('INSERT INTO key_versions (key_id, version, secret_iv, secret_ct, created_at, mac) VALUES (?, ?, ?, ?, ?, ?)')
       .run(keyId, version, secret_iv, secret_ct, row.created_at, this.dk().hmac('row-mac', rowBytes(row)));
@@ -55,6 +56,14 @@ export class KeyVersions {
     } catch (e) {
       throw new KmsError('TAMPERED', 'key version secret failed authentication', { cause: e });
     }
+  }
+
+  /** Every stored earlier version with its creation time (backups). */
+  entries(keyId: string): Array<{ version: number; createdAt: number }> {
+    this.keySet.verifyKey(keyId);
+    return (this.db.prepare('SELECT version, created_at FROM key_versions WHERE key_id = ? ORDER BY version').all(keyId) as Array<{ version: number; created_at: number }>).map(
+      (r) => ({ version: r.version, createdAt: r.created_at }),
+    );
   }
 
   versions(keyId: string): number[] {

@@ -1,11 +1,10 @@
 // The keystore facade: one SQLite file, its state (uninitialized / locked / unlocked), the master key's derived
 // keys while unlocked, and the write path (transaction + generation counter + audit + metadata MAC).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { KmsError } from '../api/errors.js';
-import { sealerKind, type SealerKind } from '../api/index.js';
+import type { SealerKind } from '../api/index.js';
 import { AuditLog, GENESIS, type AuditRecord } from '../audit/auditLog.js';
 import type { SealedCopy } from '../sealing/sealer.js';
-import { canonical } from './canonical.js';
 import { damageOr } from './damage.js';
 import { databaseExists, type Db, guarded, openDatabase, sqliteError } from './database.js';
 import { DerivedKeys, masterCheck } from './derivedKeys.js';
@@ -15,22 +14,16 @@ import { removeHolder } from './lockFile.js';
 import type { UnlockPolicy } from './masterKeyShares.js';
 import { MetaTable } from './metaTable.js';
 import { RemoteTable } from './remoteTable.js';
+import { parseSealerRows, readSealerRows, sealerMac, SEALERS_DIGEST, sealersDigest, UNSEAL_CHECK_KEY, unsealDigest } from './sealerRows.js';
+import { checkFileHeader, checkLooksInitialized, checkSchemaShape } from './openChecks.js';
 import { foreignSchemaObjects, migrateSchema, SCHEMA_VERSION } from './schema.js';
+import { assertPrivateStore } from './storePermissions.js';
 import { UnlockThrottle } from './unlockThrottle.js';
 
 export type KeystoreState = 'uninitialized' | 'locked' | 'unlocked';
 
 const SEALER_SET_KEY = 'sealer_set';
 const sealerSet = (copies: readonly SealedCopy[]) => copies.map((c) => c.kind).sort().join(',');
-
-const SEALER_KINDS = sealerKind.options;
-
-type SealerRow = { kind: string; params: string; blob: Buffer };
-const SEALERS_DIGEST = 'sealers_sha256';
-/** SHA-256 of the sealer rows as stored (by kind), to tell a damaged copy from a wrong secret. */
-function sealersDigest(rows: readonly SealerRow[]): string {
-  return createHash('sha256').update(canonical('owkms/sealers-digest/v1', rows.flatMap((r) => [r.kind, r.params, r.blob]))).digest('base64url');
-}
 
 export class Keystore {
   readonly meta: MetaTable;
@@ -55,12 +48,16 @@ export class Keystore {
   }
 
   static open(dir: string, caller: string): Keystore {
+    assertPrivateStore(dir);
+    checkFileHeader(dir); // before SQLite reads (or, for an empty file, initializes) it
     const db = openDatabase(dir, caller);
     try {
       return guarded(() => {
         const foreign = foreignSchemaObjects(db);
         if (foreign.length > 0) throw new KmsError('TAMPERED', `the keystore file holds objects it never had (${[...foreign.join(', ')].slice(0, 120).join('')})`);
         migrateSchema(db);
+        checkSchemaShape(db);
+        checkLooksInitialized(db);
         return new Keystore(dir, db);
       }, dir);
     } catch (e) {
@@ -125,38 +122,32 @@ export class Keystore {
 
   /** The sealed copies; `checked` (the default, for anything that unseals) first checks them against their digest. */
   sealedCopies(checked = true): SealedCopy[] {
-    const rows = guarded(() => this.db.prepare('SELECT kind, params, blob FROM sealers ORDER BY kind').all()) as Array<{
-      kind: SealerKind;
-      params: string;
-      blob: Buffer;
-    }>;
-    // The copies' own digest, written with them: a damaged copy would otherwise look like a wrong passphrase (an
-    // AEAD cannot tell the two apart) and count as a failed attempt. Unkeyed on purpose: it finds damage before
-    // unlock; the sealer MACs, checked after unlock, find edits. Keystores from before it have none.
+    const rows = guarded(() => readSealerRows(this.db));
     const digest = checked ? this.meta.get(SEALERS_DIGEST) : undefined;
     if (digest !== undefined && digest !== sealersDigest(rows)) throw new KmsError('TAMPERED', 'the sealed copies of the master key fail their checksum (damaged or edited)');
-    return rows.map((r) => {
-      if (!(SEALER_KINDS as readonly string[]).includes(r.kind)) throw new KmsError('CORRUPT', 'a sealer record names no known sealer');
-      try {
-        return { kind: r.kind, params: JSON.parse(r.params) as Record<string, unknown>, blob: r.blob };
-      } catch (e) {
-        throw new KmsError('CORRUPT', `sealer ${r.kind} parameters are unreadable`, { cause: e });
-      }
-    });
+    return parseSealerRows(rows);
   }
 
-  private sealerMac(dk: DerivedKeys, c: SealedCopy): Buffer {
-    return dk.hmac('row-mac', canonical('owkms/sealer/v1', [c.kind, JSON.stringify(c.params), c.blob]));
+  private unsealDigest(): string {
+    return unsealDigest(this.db, this.meta);
+  }
+
+  /** Before unsealing: TAMPERED if what unsealing reads was damaged since it was written. */
+  assertUnsealable(): void {
+    const stored = guarded(() => this.meta.get(UNSEAL_CHECK_KEY));
+    if (stored !== undefined && stored !== guarded(() => this.unsealDigest())) {
+      throw new KmsError('TAMPERED', 'the sealed copies of the master key, or what unsealing reads with them, changed since they were written (damaged or edited)');
+    }
   }
 
   private writeSealers(dk: DerivedKeys, copies: readonly SealedCopy[]): void {
     this.db.prepare('DELETE FROM sealers').run();
     const ins = this.db.prepare('INSERT INTO sealers (kind, params, blob, mac) VALUES (?, ?, ?, ?)');
-    for (const c of copies) ins.run(c.kind, JSON.stringify(c.params), Buffer.from(c.blob), this.sealerMac(dk, c));
+    for (const c of copies) ins.run(c.kind, JSON.stringify(c.params), Buffer.from(c.blob), sealerMac(dk, c));
     // Which sealers exist is part of the MACed metadata: a removed row (the TPM's, whose counter guards against
     // rollback) is TAMPERED, not a quietly weaker keystore. The rows' digest tells a damaged copy from a wrong secret.
     this.meta.set(SEALER_SET_KEY, sealerSet(copies));
-    this.meta.set(SEALERS_DIGEST, sealersDigest(this.db.prepare('SELECT kind, params, blob FROM sealers ORDER BY kind').all() as SealerRow[]));
+    this.meta.set(SEALERS_DIGEST, sealersDigest(readSealerRows(this.db)));
   }
 
   /** A new keystore id (made before sealing, since sealed copies are bound to it). */
@@ -164,26 +155,42 @@ export class Keystore {
     return randomBytes(16).toString('base64url');
   }
 
-  /** Store a fresh master key's sealed copies and unlock with it. Takes ownership of `mk`. */
-  initialize(keystoreId: string, mk: Buffer, copies: readonly SealedCopy[], policy: UnlockPolicy): void {
+  /**
+   * Store a fresh master key's sealed copies and unlock with it. Takes ownership of `mk`. `content` (kms.restore)
+   * fills the new keystore in the same transaction, with the master key's derived keys at hand: all or nothing.
+   */
+  initialize(keystoreId: string, mk: Buffer, copies: readonly SealedCopy[], policy: UnlockPolicy, content?: { fill(): void; audit: readonly AuditRecord[] }): void {
     if (this.state !== 'uninitialized') throw new KmsError('ALREADY_INITIALIZED', 'the keystore is initialized already');
     const dk = new DerivedKeys(mk, keystoreId);
     const check = masterCheck(mk, keystoreId);
     mk.fill(0);
-    guarded(() =>
-      this.db.transaction(() => {
-        this.meta.set('schema_version', String(SCHEMA_VERSION));
-        this.meta.set('keystore_id', keystoreId);
-        this.meta.set('unlock_policy', policy);
-        this.meta.set('master_check', check.toString('base64url'));
-        this.meta.set('created_at', new Date().toISOString());
-        this.meta.set('generation', '1');
-        this.meta.set(ROOT_META_KEY, '');
-        this.writeSealers(dk, copies);
-        this.meta.seal(dk);
-      })(),
-    );
     this.dk = dk;
+    try {
+      guarded(
+        () =>
+          this.db.transaction(() => {
+            this.meta.set('schema_version', String(SCHEMA_VERSION));
+            this.meta.set('keystore_id', keystoreId);
+            this.meta.set('unlock_policy', policy);
+            this.meta.set('master_check', check.toString('base64url'));
+            this.meta.set('created_at', new Date().toISOString());
+            this.meta.set('generation', '1');
+            this.meta.set(ROOT_META_KEY, '');
+            this.writeSealers(dk, copies);
+            this.meta.set(UNSEAL_CHECK_KEY, this.unsealDigest());
+            if (content) {
+              content.fill();
+              this.keySet.commit();
+              this.recordAudit(content.audit, dk);
+            }
+            this.meta.seal(dk);
+          })(),
+        this.dir,
+      );
+    } catch (e) {
+      this.lock();
+      throw e;
+    }
   }
 
   /** Whether `mk` is this keystore's master key (the check value stored at init). */
@@ -209,7 +216,7 @@ export class Keystore {
       const copies = this.sealedCopies();
       for (const c of copies) {
         const stored = macs.find((m) => m.kind === c.kind)?.mac;
-        const want = this.sealerMac(dk, c);
+        const want = sealerMac(dk, c);
         if (!stored || stored.length !== want.length || !timingSafeEqual(stored, want)) {
           throw new KmsError('TAMPERED', `sealer ${c.kind} record failed its integrity check`);
         }
@@ -221,6 +228,14 @@ export class Keystore {
       // Entries written while locked stay unsealed (audit.verify reports them as unauthenticated): sealing them
       // now would vouch for rows anyone could have written to the file in the meantime.
       if (this.meta.get(ROOT_META_KEY) === undefined) this.upgrade(dk, copies);
+      if (this.meta.get(UNSEAL_CHECK_KEY) === undefined) {
+        // A keystore from before the unseal check: record it now that the rows are authenticated.
+        const record = this.db.transaction(() => {
+          this.meta.set(UNSEAL_CHECK_KEY, this.unsealDigest());
+          this.meta.seal(dk);
+        });
+        guarded(() => record(), this.dir);
+      }
     } catch (e) {
       dk.zeroize();
       throw e;
@@ -255,6 +270,7 @@ export class Keystore {
     this.write(() => {
       this.writeSealers(dk, copies);
       this.meta.set('unlock_policy', policy);
+      this.meta.set(UNSEAL_CHECK_KEY, this.unsealDigest());
     });
   }
 
@@ -292,7 +308,15 @@ export class Keystore {
       this.keyTable.forget();
       throw e;
     }
-    if (opts.erases) guarded(() => this.db.pragma('wal_checkpoint(TRUNCATE)'), this.dir);
+    if (opts.erases) {
+      // The change is committed: a checkpoint that fails now (a full disk) must not report it as failed. The WAL
+      // keeps the old page images until the next checkpoint succeeds.
+      try {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch (e) {
+        process.stderr.write(`owkms: checkpoint after an erasing write failed (${(e as { code?: string }).code ?? 'error'}); it runs again with the next one\n`);
+      }
+    }
     return out;
   }
 

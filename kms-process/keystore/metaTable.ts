@@ -6,7 +6,12 @@ import { canonical } from './canonical.js';
 import type { Db } from './database.js';
 import type { DerivedKeys } from './derivedKeys.js';
 
-const MAC_KEY = 'meta_mac';
+export const MAC_KEY = 'meta_mac';
+
+/** What the metadata MAC covers: every row but the MAC's own, ordered by key. */
+export function metaBytes(rows: ReadonlyArray<{ k: string; v: string }>): Buffer {
+  return canonical('owkms/meta/v1', rows.flatMap((r) => [r.k, r.v]));
+}
 
 export class MetaTable {
   private readonly getStmt;
@@ -40,8 +45,7 @@ export class MetaTable {
   }
 
   private bytes(): Buffer {
-    const rows = this.allStmt.all(MAC_KEY) as Array<{ k: string; v: string }>;
-    return canonical('owkms/meta/v1', rows.flatMap((r) => [r.k, r.v]));
+    return metaBytes(this.allStmt.all(MAC_KEY) as Array<{ k: string; v: string }>);
   }
 
   /** Recompute the MAC after changes (inside the same transaction). */

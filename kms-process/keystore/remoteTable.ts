@@ -27,7 +27,7 @@ export interface RemoteRecord {
   createdAt: number;
 }
 
-interface Row {
+export interface Row {
   name: string;
   host: string;
   port: number;
@@ -40,11 +40,11 @@ interface Row {
   mac: Buffer;
 }
 
-const DIGEST_KEY = 'remotes_digest';
+export const DIGEST_KEY = 'remotes_digest';
 
-const keyAad = (r: Pick<Row, 'name' | 'host' | 'port' | 'ca' | 'cert' | 'options'>): Buffer =>
+export const keyAad = (r: Pick<Row, 'name' | 'host' | 'port' | 'ca' | 'cert' | 'options'>): Buffer =>
   canonical('owkms/remote-key/v1', [r.name, r.host, r.port, r.ca, r.cert, r.options]);
-const rowBytes = (r: Omit<Row, 'mac'>): Buffer =>
+export const rowBytes = (r: Omit<Row, 'mac'>): Buffer =>
   canonical('owkms/remote-row/v1', [r.name, r.host, r.port, r.ca, r.cert, r.options, r.key_iv, r.key_ct, r.created_at]);
 
 export class RemoteTable {
@@ -97,18 +97,8 @@ export class RemoteTable {
 
   /** The remote and its decrypted client key (PEM). */
   get(name: string): RemoteRecord & { key: string } {
-    const row = this.verifiedRows().find((r) => r.name === name);
-    if (!row) throw new KmsError('NOT_FOUND', `no remote named '${name.slice(0, 64)}'`);
-    if (row.key_ct.length < 16) throw new KmsError('TAMPERED', 'remote key is truncated');
-    let key: Buffer;
-    try {
-      const d = createDecipheriv('aes-256-gcm', this.dk().get('key-encryption'), row.key_iv);
-      d.setAAD(keyAad(row));
-      d.setAuthTag(row.key_ct.subarray(row.key_ct.length - 16));
-      key = Buffer.concat([d.update(row.key_ct.subarray(0, row.key_ct.length - 16)), d.final()]);
-    } catch (e) {
-      throw new KmsError('TAMPERED', 'remote key failed authentication', { cause: e });
-    }
+    const row = this.verifiedRow(name);
+    const key = this.decryptKey(row);
     try {
       return { ...this.toRecord(row), key: key.toString('utf8') };
     } finally {
@@ -116,14 +106,44 @@ export class RemoteTable {
     }
   }
 
+  /** The client key's PEM bytes (a backup); the caller zeroizes them. */
+  clientKey(name: string): Buffer {
+    return this.decryptKey(this.verifiedRow(name));
+  }
+
+  private verifiedRow(name: string): Row {
+    const row = this.verifiedRows().find((r) => r.name === name);
+    if (!row) throw new KmsError('NOT_FOUND', `no remote named '${name.slice(0, 64)}'`);
+    return row;
+  }
+
+  private decryptKey(row: Row): Buffer {
+    if (row.key_ct.length < 16) throw new KmsError('TAMPERED', 'remote key is truncated');
+    try {
+      const d = createDecipheriv('aes-256-gcm', this.dk().get('key-encryption'), row.key_iv);
+      d.setAAD(keyAad(row));
+      d.setAuthTag(row.key_ct.subarray(row.key_ct.length - 16));
+      const key = d.update(row.key_ct.subarray(0, row.key_ct.length - 16));
+      try {
+        d.final();
+      } catch (e) {
+        key.fill(0);
+        throw e;
+      }
+      return key;
+    } catch (e) {
+      throw new KmsError('TAMPERED', 'remote key failed authentication', { cause: e });
+    }
+  }
+
   /** Inside a keystore write (the caller's transaction seals the metadata). */
-  insert(rec: RemoteRecord, keyPem: string): void {
+  insert(rec: RemoteRecord, keyPem: string | Uint8Array): void {
     const existing = this.verifiedRows();
     const base = { name: rec.name, host: rec.host, port: rec.port, ca: rec.ca, cert: rec.cert, options: JSON.stringify(rec.options) };
     const key_iv = randomBytes(12);
     const c = createCipheriv('aes-256-gcm', this.dk().get('key-encryption'), key_iv);
     c.setAAD(keyAad(base));
-    const plain = Buffer.from(keyPem, 'utf8');
+    const plain = typeof keyPem === 'string' ? Buffer.from(keyPem, 'utf8') : Buffer.from(keyPem);
     let key_ct: Buffer;
     try {
       key_ct = Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);

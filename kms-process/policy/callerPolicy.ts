@@ -5,6 +5,7 @@
 // on it, and materialRecipients.ts refuses the private and wrapped forms of keys.export and raw shared secrets.
 import { KmsError } from '../api/errors.js';
 import { METHOD_NAMES, type Caller, type MethodName } from '../api/index.js';
+import { mayReceiveMaterial } from './materialRecipients.js';
 
 const EVERYTHING: ReadonlySet<string> = new Set(METHOD_NAMES);
 
@@ -86,6 +87,13 @@ const PKCS11: ReadonlySet<string> = new Set<string>([
   'pkcs11.pinStatus',
 ]);
 
+/**
+ * Methods that carry every key of the keystore at once (issue 13): an encrypted backup is an offline brute-force
+ * target, a restore plants keys, the doctor reads every row with the master key and copies keys out. Only callers that may receive key material (materialRecipients.ts) reach them, even
+ * if a list above ever named them.
+ */
+export const WHOLE_KEYSTORE_METHODS: ReadonlySet<string> = new Set<MethodName>(['kms.backup', 'kms.restore', 'kms.doctor']);
+
 const ALLOWLIST: Record<Caller, ReadonlySet<string>> = { ui: UI, app: EVERYTHING, cli: EVERYTHING, test: EVERYTHING, rest: REST, pkcs11: PKCS11 };
 
 /** Add methods that later namespaces register (tokens.*, ...) to callers that may use them. */
@@ -97,7 +105,7 @@ export function allowMethods(callers: readonly Caller[], methods: readonly strin
 }
 
 export function authorizeCaller(caller: Caller, method: string): void {
-  if (!ALLOWLIST[caller].has(method)) {
+  if (!ALLOWLIST[caller].has(method) || (WHOLE_KEYSTORE_METHODS.has(method) && !mayReceiveMaterial(caller))) {
     throw new KmsError('POLICY_DENIED', `caller '${caller}' may not call ${method}`);
   }
 }

@@ -13,7 +13,10 @@ export type MaterialTransfer =
   | 'a mnemonic export'
   | 'a raw shared secret'
   | 'wrapping a key'
-  | 'unwrapping a key';
+  | 'unwrapping a key'
+  | 'a backup of the keystore'
+  | 'a restore from a backup'
+  | 'a diagnosis and salvage of the keystore';
 
 export function mayReceiveMaterial(caller: Caller): boolean {
   return MATERIAL_RECIPIENTS.has(caller);

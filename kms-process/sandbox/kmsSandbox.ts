@@ -14,6 +14,8 @@ export interface SandboxRequest {
   tctis: string[];
   /** `host:port` endpoints the parent names (`--allow-connect`): remote KMS servers. */
   connect: string[];
+  /** Folders the parent names besides the store (`--allow-write`): where owkms doctor writes a salvaged keystore. */
+  write?: string[];
   /** Set when the parent asked for no sandbox (`--no-sandbox`: profiling); the reason is reported. */
   off?: string;
 }
@@ -38,6 +40,7 @@ export function sandboxKms(req: SandboxRequest): SandboxStatus {
     env,
     tctis: [...req.tctis, ...needs.tctis, ...(env.OWKMS_TCTI ? [env.OWKMS_TCTI] : [])],
     connect: [...req.connect, ...needs.connect],
+    write: (req.write ?? []).map((d) => resolve(d)),
     ...(process.versions.electron ? { runtimeDir: dirname(process.execPath) } : {}),
   });
   return sandboxStatus(applySandbox(planned.plan), planned.plan, planned.notes);

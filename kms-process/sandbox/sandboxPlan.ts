@@ -16,6 +16,8 @@ export interface PlanInput {
   tctis: string[];
   /** `host:port` endpoints the parent or the store names (remote KMS servers). */
   connect: string[];
+  /** Other folders the KMS may write, named by its parent for this run (owkms doctor's salvage folder). */
+  write?: string[];
   /** Electron's folder when the KMS runs as a utilityProcess (its own resources); undefined under Node. */
   runtimeDir?: string;
   exists?: (path: string) => boolean;
@@ -74,7 +76,7 @@ export function planSandbox(input: PlanInput): PlannedSandbox {
   const exists = input.exists ?? existsSync;
   const notes: string[] = [];
   const readOnly: string[] = [];
-  const readWrite = [input.storeDir];
+  const readWrite = [input.storeDir, ...(input.write ?? [])];
   const devices: string[] = [];
   const ports = new Set<number>();
 

@@ -2,7 +2,7 @@
 // when no TPM guards it, whether or not the keychain is a sealer. It catches a keystore file put back from an older
 // copy (a backup, a sync conflict, a disk image) by anyone who cannot also write this user's keychain. A program
 // running as the same user can, so this is weaker than the TPM's NV counter, and kms.status says which one is on.
-import { AsyncEntry } from '@napi-rs/keyring';
+import { keychainEntry, type KeychainEntry } from './keychainEntry.js';
 import { KmsError } from '../api/errors.js';
 
 export const ROLLBACK_KEYCHAIN_SERVICE = 'owkms-rollback';
@@ -13,10 +13,10 @@ function unavailable(what: string, cause: unknown): KmsError {
 }
 
 export class KeychainRollbackCounter {
-  private readonly entry: AsyncEntry;
+  private readonly entry: KeychainEntry;
 
   constructor(keystoreId: string, service = ROLLBACK_KEYCHAIN_SERVICE) {
-    this.entry = new AsyncEntry(service, keystoreId);
+    this.entry = keychainEntry(service, keystoreId);
   }
 
   /** The mirrored value, or undefined when there is none (never written, removed, or no keychain answering). */

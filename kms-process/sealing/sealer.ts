@@ -48,4 +48,6 @@ export interface Sealer {
   needsFor?(copy: SealedCopy): 'passphrase' | 'pin' | 'none';
   /** Remove external state (keychain entry, TPM NV index) when the sealer is removed; optional. */
   forget?(copy: SealedCopy, ctx: SealContext): Promise<void>;
+  /** Remove this keystore's external state that no copy in `keep` names (left by a re-seal that was killed). */
+  forgetOthers?(keep: readonly SealedCopy[], ctx: SealContext): Promise<void>;
 }

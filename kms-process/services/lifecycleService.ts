@@ -7,13 +7,13 @@ import { MASTER_KEY_BYTES } from '../keystore/masterKeyShares.js';
 import { KMS_VERSION, type KmsContext } from '../kmsContext.js';
 import { recordEnrolledTctis } from '../sandbox/sandboxNeeds.js';
 import type { HandlerTable } from './handler.js';
-import { recoverMasterKey, sealerFor, sealShares, UNLOCK_SUBJECT, unlockNeeds } from './masterKeyRecovery.js';
-import { checkRollback, startRollbackCounter, stopRollbackCounter, type RollbackStatus } from './rollbackGuard.js';
+import { forgetUnused, recoverMasterKey, sealShares, UNLOCK_SUBJECT, unlockNeeds } from './masterKeyRecovery.js';
+import { checkRollback, startRollbackCounter, stopRollbackCounter } from './rollbackGuard.js';
 
 /** The shortest passphrase the KMS accepts at enrolment (NIST SP 800-63B's minimum for memorized secrets). */
 export const MIN_PASSPHRASE_CHARS = 8;
 
-function checkEnrolments(enrolments: readonly SealerEnrolment[], policy: 'any' | 'all'): void {
+export function checkEnrolments(enrolments: readonly SealerEnrolment[], policy: 'any' | 'all'): void {
   const kinds = new Set<string>();
   for (const e of enrolments) {
     if (kinds.has(e.kind)) throw new KmsError('INVALID_REQUEST', `sealer ${e.kind} given twice`);
@@ -26,8 +26,6 @@ function checkEnrolments(enrolments: readonly SealerEnrolment[], policy: 'any' |
 }
 
 export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
-  let rollback: RollbackStatus = { guard: 'none', state: 'none', detail: 'not checked yet' };
-
   return {
     'kms.status': async (p) => {
       // A store folder without a keystore is 'uninitialized' too; asking creates nothing.
@@ -76,8 +74,8 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
         ...(state === 'unlocked' && ks
           ? {
               // The older field: checked (a guard holds the counter: compared, or set up now), skipped, or none.
-              rollback: rollback.state === 'skipped' ? `skipped: ${rollback.detail}` : rollback.guard === 'none' ? 'none' : 'checked',
-              rollbackGuard: { kind: rollback.guard, detail: rollback.detail },
+              rollback: ctx.rollback.state === 'skipped' ? `skipped: ${ctx.rollback.detail}` : ctx.rollback.guard === 'none' ? 'none' : 'checked',
+              rollbackGuard: { kind: ctx.rollback.guard, detail: ctx.rollback.detail },
               keySet: ks.keySetDamage ? 'tampered' : ctx.keySetCheck.state,
             }
           : {}),
@@ -108,7 +106,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       } finally {
         mk.fill(0);
       }
-      rollback = await startRollbackCounter(ks);
+      ctx.rollback = await startRollbackCounter(ks);
       ctx.keySetCheck.start(ks, () => ctx.inflight > 0);
       return { state: 'unlocked' as const, keystoreId };
     },
@@ -121,7 +119,7 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       const { mk, by } = await recoverMasterKey(ctx, ks, { passphrase: p.passphrase, pin: p.pin });
       ks.unlockWith(mk);
       try {
-        rollback = await checkRollback(ks, by.includes('tpm'));
+        ctx.rollback = await checkRollback(ks, by.includes('tpm'));
       } catch (e) {
         await ctx.lock();
         throw e;
@@ -139,18 +137,25 @@ export function lifecycleHandlers(ctx: KmsContext): HandlerTable {
       // Re-authenticate: the master key is not kept in memory, and changing who can unlock is a guarded change.
       const { mk } = await recoverMasterKey(ctx, ks, { passphrase: p.passphrase, pin: p.pin });
       const old = ks.sealedCopies();
+      const keystoreId = ks.keystoreId!;
+      let copies;
       try {
-        const copies = await sealShares(ctx, mk, p.sealers, policy, { keystoreId: ks.keystoreId!, storeDir: ks.dir });
-        ks.replaceSealers(copies, policy);
-        recordEnrolledTctis(ks.dir, copies);
+        copies = await sealShares(ctx, mk, p.sealers, policy, { keystoreId, storeDir: ks.dir });
       } finally {
         mk.fill(0);
       }
-      const kept = new Set(p.sealers.map((e) => e.kind));
-      for (const c of old) {
-        if (!kept.has(c.kind)) await sealerFor(ctx, c.kind).forget?.(c, { keystoreId: ks.keystoreId!, storeDir: ks.dir });
+      try {
+        ks.replaceSealers(copies, policy);
+      } catch (e) {
+        await forgetUnused(ctx, keystoreId, copies, old); // the new keychain entry or token key is not used
+        throw e;
       }
-      if (kept.has('tpm') && !old.some((c) => c.kind === 'tpm')) rollback = await startRollbackCounter(ks);
+      recordEnrolledTctis(ks.dir, copies);
+      // Only after the commit: what the old copies named outside the keystore goes when no new copy names it. A
+      // crash before this line leaves an unused entry behind, never a keystore whose copies do not combine.
+      await forgetUnused(ctx, keystoreId, old, copies);
+      const kept = new Set(p.sealers.map((e) => e.kind));
+      if (kept.has('tpm') && !old.some((c) => c.kind === 'tpm')) ctx.rollback = await startRollbackCounter(ks);
       if (!kept.has('tpm') && old.some((c) => c.kind === 'tpm')) await stopRollbackCounter(ks, old);
       return { sealers: p.sealers.map((e) => e.kind), unlockPolicy: policy };
     },

@@ -21,14 +21,19 @@ function needsOf(ctx: KmsContext, c: SealedCopy): 'passphrase' | 'pin' | 'none' 
 
 /** The secrets an unlock must bring: for `any`, none if some copy needs none, else the one (or ones) in use. */
 export function unlockNeeds(ctx: KmsContext, ks: Keystore): Array<'passphrase' | 'pin'> {
-  const needs = ks.sealedCopies(false).map((c) => needsOf(ctx, c)); // what to ask for; unlocking checks the copies
-  if (ks.unlockPolicy === 'any' && needs.includes('none')) return [];
+  return needsOfCopies(ctx, ks.sealedCopies(false), ks.unlockPolicy); // what to ask for; unlocking checks the copies
+}
+
+/** The same from sealed copies and a policy (owkms doctor reads them from a damaged file). */
+export function needsOfCopies(ctx: KmsContext, copies: readonly SealedCopy[], policy: UnlockPolicy): Array<'passphrase' | 'pin'> {
+  const needs = copies.map((c) => needsOf(ctx, c));
+  if (policy === 'any' && needs.includes('none')) return [];
   const set = new Set(needs.filter((n): n is 'passphrase' | 'pin' => n !== 'none'));
-  if (ks.unlockPolicy === 'any' && set.has('passphrase')) return ['passphrase'];
+  if (policy === 'any' && set.has('passphrase')) return ['passphrase'];
   return [...set];
 }
 
-function chooseCopies(ctx: KmsContext, copies: SealedCopy[], policy: UnlockPolicy, secrets: UnlockSecrets): SealedCopy[] {
+export function chooseCopies(ctx: KmsContext, copies: readonly SealedCopy[], policy: UnlockPolicy, secrets: UnlockSecrets): SealedCopy[] {
   const given = (c: SealedCopy): boolean => {
     const needs = needsOf(ctx, c);
     return needs === 'passphrase' ? secrets.passphrase !== undefined : needs === 'pin' ? secrets.pin !== undefined : true;
@@ -37,7 +42,7 @@ function chooseCopies(ctx: KmsContext, copies: SealedCopy[], policy: UnlockPolic
     // A missing secret is a bad request, not a failed guess: refuse before the attempt is counted.
     const missing = [...new Set(copies.filter((c) => !given(c)).map((c) => needsOf(ctx, c)))];
     if (missing.length > 0) throw new KmsError('INVALID_REQUEST', `unlocking needs a ${missing.join(' and a ')}`);
-    return copies;
+    return [...copies];
   }
   const fits = copies.filter(given);
   if (fits.length === 0) {
@@ -50,27 +55,34 @@ function chooseCopies(ctx: KmsContext, copies: SealedCopy[], policy: UnlockPolic
 
 /** The master key (caller zeroizes) and the sealers that gave it. Counts the attempt when a user secret is tried. */
 export async function recoverMasterKey(ctx: KmsContext, ks: Keystore, secrets: UnlockSecrets): Promise<{ mk: Buffer; by: SealerKind[] }> {
+  ks.assertUnsealable(); // a damaged copy is TAMPERED, not a wrong passphrase (and costs no attempt)
   const policy = ks.unlockPolicy;
   const sealCtx = { keystoreId: ks.keystoreId!, storeDir: ks.dir };
   const chosen = chooseCopies(ctx, ks.sealedCopies(), policy, secrets);
   const userSecret = chosen.some((c) => needsOf(ctx, c) !== 'none');
   if (userSecret) ks.throttle.begin(UNLOCK_SUBJECT);
+  let result: { mk: Buffer; by: SealerKind[] };
   try {
-    return await unseal(ctx, ks, chosen, policy, secrets, sealCtx, userSecret);
+    result = await unsealCopies(ctx, chosen, policy, secrets, sealCtx);
   } catch (e) {
     if (userSecret && e instanceof KmsError && e.kind === 'WRONG_SECRET') ks.throttle.failed(UNLOCK_SUBJECT);
     throw e;
   }
+  if (!ks.matchesMasterKey(result.mk)) {
+    result.mk.fill(0);
+    throw new KmsError('TAMPERED', 'the unsealed master key does not match this keystore');
+  }
+  if (userSecret) ks.throttle.succeeded(UNLOCK_SUBJECT);
+  return result;
 }
 
-async function unseal(
+/** Unseal the chosen copies (all shares for `all`, the first that opens for `any`); the caller checks the key. */
+export async function unsealCopies(
   ctx: KmsContext,
-  ks: Keystore,
-  chosen: SealedCopy[],
+  chosen: readonly SealedCopy[],
   policy: UnlockPolicy,
   secrets: UnlockSecrets,
   sealCtx: SealContext,
-  userSecret: boolean,
 ): Promise<{ mk: Buffer; by: SealerKind[] }> {
   let result: { mk: Buffer; by: SealerKind[] };
   if (policy === 'all') {
@@ -103,11 +115,6 @@ async function unseal(
     if (!found) throw wrongSecret ?? lastError;
     result = found;
   }
-  if (!ks.matchesMasterKey(result.mk)) {
-    result.mk.fill(0);
-    throw new KmsError('TAMPERED', 'the unsealed master key does not match this keystore');
-  }
-  if (userSecret) ks.throttle.succeeded(UNLOCK_SUBJECT);
   return result;
 }
 
@@ -137,5 +144,29 @@ export async function sealShares(
     return copies;
   } finally {
     for (const s of shares) s.fill(0);
+  }
+}
+
+/**
+ * Remove what sealed copies named outside the keystore (a keychain entry, a token key) when no copy in `keep` names
+ * it any more: after a re-seal committed (the old copies), or when the write that would have stored new copies
+ * failed (the new ones). Best effort: a keychain that does not answer now leaves an unused entry, which is reported.
+ */
+export async function forgetUnused(ctx: KmsContext, keystoreId: string, copies: readonly SealedCopy[], keep: readonly SealedCopy[] = []): Promise<void> {
+  const kept = new Set(keep.map((c) => `${c.kind} ${JSON.stringify(c.params)}`));
+  for (const c of copies) {
+    if (kept.has(`${c.kind} ${JSON.stringify(c.params)}`)) continue;
+    try {
+      await sealerFor(ctx, c.kind).forget?.(c, { keystoreId, storeDir: ctx.options.storeDir });
+    } catch (e) {
+      process.stderr.write(`owkms: an unused ${c.kind} sealer entry was left behind (${e instanceof KmsError ? e.kind : 'error'})\n`);
+    }
+  }
+  for (const kind of new Set(keep.map((c) => c.kind))) {
+    try {
+      await sealerFor(ctx, kind).forgetOthers?.(keep, { keystoreId, storeDir: ctx.options.storeDir });
+    } catch (e) {
+      process.stderr.write(`owkms: unused ${kind} sealer entries could not be removed (${e instanceof KmsError ? e.kind : 'error'})\n`);
+    }
   }
 }

@@ -53,6 +53,22 @@ export async function startRollbackCounter(ks: Keystore): Promise<RollbackStatus
   return { guard: 'tpm', state: 'armed', detail: `TPM NV counter at ${value}` };
 }
 
+/**
+ * A keystore owkms doctor salvaged from a damaged one (same keystore id, same mirror): its counter starts where the
+ * mirror is, then both advance, so the damaged original is from then on an older copy (ROLLBACK).
+ */
+export async function adoptRollbackMirror(ks: Keystore): Promise<RollbackStatus> {
+  const counter = counterFor(ks);
+  let mirrored: bigint | undefined;
+  try {
+    mirrored = counter ? await counter.read() : await new KeychainRollbackCounter(ks.keystoreId!).read();
+  } catch {
+    mirrored = undefined; // no mirror answers: checkRollback reports it
+  }
+  if (mirrored !== undefined && mirrored > BigInt(ks.meta.get(META_KEY) ?? '0')) ks.write(() => ks.meta.set(META_KEY, mirrored.toString()));
+  return checkRollback(ks, false);
+}
+
 /** After the master key is back (unlocked): compare and advance. Throws ROLLBACK for an older database. */
 export async function checkRollback(ks: Keystore, unlockedByTpm: boolean): Promise<RollbackStatus> {
   const counter = counterFor(ks);

@@ -88,6 +88,11 @@ export async function startAppAgent(o: AppAgentOptions): Promise<AgentServer> {
     approveCli: true,
     ownCaller: 'app',
     sessionApprovalMs: SESSION_APPROVAL_MS,
+    // owkms lock through a session: as the window's lock, the KMS process is replaced (issue 13).
+    lockAndReplace: async () => {
+      await o.supervisor.call('kms.lock', {}, 'app');
+      await o.supervisor.replace().catch(() => undefined);
+    },
     onLockChange: (now) => {
       if (now === locked) return; // a PKCS#11 call that found it locked is no news
       locked = now;

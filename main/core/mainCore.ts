@@ -56,6 +56,7 @@ export function createMainCore(o: MainCoreOptions): MainCore {
   const lock = async (reason: LockReason) => {
     await supervisor.call('kms.lock', {}, 'app');
     agent?.walletLocked();
+    await supervisor.replace().catch(() => undefined); // nothing of the unlocked heap survives; a failed start is retried
     o.notify({ type: 'locked', reason });
   };
   const settings = new SettingsStore(o.settingsFile);
@@ -85,6 +86,7 @@ export function createMainCore(o: MainCoreOptions): MainCore {
       if (method === 'kms.lock' && outcome === 'ok') {
         agent?.walletLocked();
         autoLock.setUnlocked(false);
+        void supervisor.replace().catch(() => undefined); // a failed start is the supervisor's to retry and report
         o.notify({ type: 'locked', reason: 'user' });
       }
     },

@@ -136,6 +136,25 @@ export class KmsSupervisor {
     }
   }
 
+  /**
+   * Replace the running KMS with a fresh process, after a lock (issue 13): V8 keeps copies of keys and secrets that
+   * kms.lock cannot wipe, and a new process has none of the old heap. The old one stops first (it holds the keystore
+   * open); calls made meanwhile wait for the new one. No `exited` event: nothing was lost that the lock had not ended.
+   */
+  async replace(): Promise<void> {
+    const old = this.process;
+    if (!old || this.stopped) return;
+    this.process = undefined;
+    let release!: (p: Promise<KmsProcess>) => void;
+    const waiting = new Promise<Promise<KmsProcess>>((r) => (release = r)).then((p) => p);
+    this.ready = waiting;
+    waiting.catch(() => undefined);
+    await old.stop();
+    const next = this.launch();
+    release(next);
+    await next;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);

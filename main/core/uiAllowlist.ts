@@ -56,7 +56,9 @@ export const UI_METHODS = Object.keys(UI_METHOD_RULES) as UiMethod[];
  * material; keys.retireVersions destroys old key versions for good (the KMS keeps it from `ui` too); kms.configure
  * is main's (Settings changes that weaken are confirmed in a trusted prompt first); the PKCS#11 module's PIN, the
  * KMIP remotes (certificates and keys on disk), WebKMS and Universal Wallet export/import (a password, private
- * keys) belong to owkms and main's trusted flows.
+ * keys) belong to owkms and main's trusted flows; kms.backup hands out every key encrypted under a passphrase (an
+ * offline brute-force target), kms.restore plants keys and kms.doctor reads a damaged keystore: owkms's (the app
+ * has no backup flow yet).
  */
 export const UI_FORBIDDEN: readonly MethodName[] = [
   'kms.init',
@@ -68,6 +70,10 @@ export const UI_FORBIDDEN: readonly MethodName[] = [
   'crypto.wrapKey',
   'crypto.unwrapKey',
   'keys.retireVersions',
+  // Every key out under a passphrase, keys in, and a damaged keystore read with the master key (issue 13).
+  'kms.backup',
+  'kms.restore',
+  'kms.doctor',
   // The PKCS#11 module's PIN is set by the user in the CLI or a trusted prompt; its checks are the module's.
   'pkcs11.setPin',
   'pkcs11.login',

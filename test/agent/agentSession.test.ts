@@ -2,7 +2,7 @@
 // session token, the agent names callers itself, other users are refused at the socket (file modes, then
 // SO_PEERCRED), and the wallet locks after the idle time.
 import { verify, createPublicKey } from 'node:crypto';
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +146,8 @@ describe('idle lock', () => {
 
   it('the agent locks the wallet after --lock-after seconds without a request; the PKCS#11 token goes away with it', async () => {
     idle = await startAgent({ lockAfterS: 1 });
+    const kmsPid = () => readFileSync(`/proc/${idle!.child.pid}/task/${idle!.child.pid}/children`, 'utf8').trim();
+    const kmsBefore = kmsPid();
     const [before] = await exchange(idle.socket, [{ jsonrpc: '2.0', id: 1, method: 'agent.hello', params: { role: 'pkcs11' } }, { jsonrpc: '2.0', id: 2, method: 'p11.slotInfo', params: {} }].slice(0, 1));
     expect(before!.result).toBeDefined();
     await new Promise((r) => setTimeout(r, 3500));
@@ -153,6 +155,9 @@ describe('idle lock', () => {
     const status = (await conn!.client.callUnchecked('kms.status', { probe: false })) as { state: string };
     await conn!.close();
     expect(status.state).toBe('locked');
+    // The lock replaced the KMS process: nothing of the unlocked heap survives it (issue 13).
+    expect(kmsPid()).not.toBe(kmsBefore);
+    expect(kmsPid()).not.toBe('');
     const [, slot] = await exchange(idle.socket, [{ jsonrpc: '2.0', id: 1, method: 'agent.hello', params: { role: 'pkcs11' } }, { jsonrpc: '2.0', id: 2, method: 'p11.slotInfo', params: {} }]);
     expect(slot!.result).toMatchObject({ rv: 0, tokenPresent: false });
   });

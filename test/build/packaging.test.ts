@@ -193,7 +193,7 @@ describe('the packed app (electron-builder --linux --dir, stand-in Electron)', (
     asar.extractAll(archive, join(installed, 'app.asar'));
     cpSync(join(resources, 'app.asar.unpacked'), join(installed, 'app.asar.unpacked'), { recursive: true });
     for (const f of [MANIFEST_FILE, SIGNATURE_FILE]) cpSync(join(resources, f), join(installed, f));
-    const kms = await startKms({ entry: join(installed, 'app.asar', 'dist', 'kms-process', 'index.js'), dir: join(work, 'store') });
+    const kms = await startKms({ entry: join(installed, 'app.asar', 'dist', 'kms-process', 'index.js'), dir: join(work, 'store'), createStore: true });
     try {
       const status = await kms.client.call('kms.status', {});
       expect(status.integrity).toMatchObject({ state: 'verified' });

@@ -3,7 +3,7 @@
 // audit chain) exits 1 with its result printed, and a mistyped store is left as it was, with an error that names it.
 import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OptionSpec } from '../../cli/command.js';
@@ -82,6 +82,11 @@ describe('usage errors exit 2, before a KMS starts', () => {
       [['init', '--seal', 'passphrase', '--tcti', 'x'], /are for --seal tpm/],
       [['init', '--seal', 'usb-stick'], /--seal takes passphrase, keychain, tpm or pkcs11:TOKEN/],
       [['jws', ID, '--header', '[1]'], /--header is a JSON object/],
+      [['backup', '--out', 'x', '--in', 'y'], /backup has no option --in/],
+      [['restore', '--in', 'x', '--seal', 'passphrase', '--tcti', 'x'], /are for --seal tpm/],
+      [['restore', '--in', 'x', '--unlock-policy', 'most'], /--unlock-policy takes one of any, all/],
+      [['doctor', 'extra'], /'extra' is one too many/],
+      [['doctor', '--salvage-to'], /--salvage-to needs a value \(DIR\)/],
       [['rpc', 'extra'], /rpc takes no arguments/],
       [['help', 'frobnicate'], /no command 'frobnicate' to describe/],
       [[], /no command given/],
@@ -131,7 +136,7 @@ describe('a reader that goes away', () => {
 });
 
 describe('a store that does not exist', () => {
-  it('is left as it was by every command but init, and the error names it and says how to make one', async () => {
+  it('is left as it was by every command but init and restore, and the error names it and says how to make one', async () => {
     const runs = await runAll([['keys', 'list'], ['--json', 'keys', 'generate', '--alg', 'ed25519'], ['sign', ID], ['audit', 'verify'], ['status'], ['random', '8'], ['tokens', 'list']]);
     expect(runs.map((r) => r.code)).toEqual([1, 1, 1, 1, 0, 0, 0]);
     expect(runs[0]!.stderr).toBe(`owkms: no keystore at ${missing} (nothing was created there): make one with \`owkms --store ${missing} init --seal passphrase\` [NOT_INITIALIZED]\n`);
@@ -139,6 +144,13 @@ describe('a store that does not exist', () => {
     expect(runs[4]!.stdout).toMatch(/^state: uninitialized$/m);
     const refused = await owkms(['--store', missing, 'init'], { env: { OWKMS_PASSPHRASE: 'short' } });
     expect(refused.code).toBe(1);
+    // restore makes a store as init does: one that fails (no such backup file, a backup that is not one) leaves none.
+    const notThere = await owkms(['--store', missing, 'restore', '--in', join(scratch, 'no-such.owkmsbak')], { env: { ...ENV, OWKMS_BACKUP_PASSPHRASE: 'backup passphrase 1' } });
+    expect([notThere.code, notThere.stderr]).toEqual([1, expect.stringContaining('cannot read the backup')]);
+    const junk = join(scratch, 'junk.owkmsbak');
+    writeFileSync(junk, 'not a backup at all');
+    const notOne = await owkms(['--json', '--store', missing, 'restore', '--in', junk], { env: { ...ENV, OWKMS_BACKUP_PASSPHRASE: 'backup passphrase 1' } });
+    expect([notOne.code, jsonOut<{ error: { kind: string } }>(notOne).error.kind]).toEqual([1, 'CORRUPT']);
     const rpc = await owkms(['--store', missing, 'rpc'], { env: ENV, stdin: '{"jsonrpc":"2.0","id":1,"method":"keys.list","params":{}}\n' });
     expect(JSON.parse(rpc.stdout).error.data.kind).toBe('NOT_INITIALIZED');
     expect(existsSync(join(scratch, 'no'))).toBe(false);

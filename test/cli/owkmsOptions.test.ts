@@ -17,6 +17,11 @@ const ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const PEM_DIR = mkdtempSync(join(tmpdir(), 'owkms-options-'));
 const PEM_FILE = join(PEM_DIR, 'x.pem');
 writeFileSync(PEM_FILE, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+/** A file for `restore --in` (read by the command; the KMS checks what it holds), and a backup passphrase file. */
+const BACKUP_FILE = join(PEM_DIR, 'wallet.owkmsbak');
+writeFileSync(BACKUP_FILE, Buffer.from('OWKMSBAK not a real one'));
+const BACKUP_PASSPHRASE_FILE = join(PEM_DIR, 'backup-passphrase');
+writeFileSync(BACKUP_PASSPHRASE_FILE, 'a backup passphrase from a file\n');
 const B = 'aGVsbG8'; // base64url bytes
 
 /** Methods no one-shot command needs: each owkms run is its own KMS, so these are reached through `owkms rpc`. */
@@ -33,6 +38,7 @@ const RPC_ONLY: Partial<Record<MethodName, string>> = {
   'webkms.unwrapKey': 'owkms serve --webkms, for its REST clients',
   'webkms.revoke': 'owkms serve --webkms, for its REST clients',
   'webkms.audit': 'owkms serve --webkms, for its REST clients',
+  'kms.doctor': 'owkms doctor calls it from a KMS of its own (a local command: its sandbox may write --salvage-to)',
 };
 /** Fields set from elsewhere than an option, and why. */
 const NOT_FROM_OPTIONS: Record<string, string> = {
@@ -100,6 +106,12 @@ const VARIANTS: Record<string, string[][]> = {
   unlock: [[]],
   'pkcs11 set-pin': [[]],
   'pkcs11 module-path': [[]],
+  backup: [['--out', join(PEM_DIR, 'new.owkmsbak'), '--backup-passphrase-file', BACKUP_PASSPHRASE_FILE], ['--out', join(PEM_DIR, 'env.owkmsbak')]],
+  restore: [
+    ['--in', BACKUP_FILE, '--backup-passphrase-file', BACKUP_PASSPHRASE_FILE, '--seal', 'passphrase', '--seal', 'tpm', '--tcti', 'swtpm:port=2321', '--tpm-pcrs', '0,7', '--tpm-pin', '--seal', 'keychain', '--keychain-service', 'owkms-test', '--seal', 'pkcs11:SERIAL1', '--unlock-policy', 'all'],
+    ['--in', BACKUP_FILE],
+  ],
+  doctor: [['--salvage-to', join(PEM_DIR, 'salvaged')], []],
   serve: [['--webkms', '--port', '8443', '--controller', 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK']],
 };
 
@@ -149,6 +161,7 @@ const ENV = {
   OWKMS_BIP39_PASSPHRASE: 'bip39 passphrase from the environment',
   OWKMS_WALLET_PASSWORD: 'a wallet password',
   OWKMS_PKCS11_PIN: '246810',
+  OWKMS_BACKUP_PASSPHRASE: 'a backup passphrase from the environment',
 };
 const saved = Object.fromEntries(Object.keys(ENV).map((k) => [k, process.env[k]]));
 beforeAll(() => {

@@ -94,9 +94,8 @@ describe('telling damage from a bug', () => {
 
   it('a key row the id index cannot find, or metadata without its keystore id, is CORRUPT, not NOT_FOUND or uninitialized', () => {
     const dir = copyWith({ sql: "UPDATE meta SET k = 'keystore_ie' WHERE k = 'keystore_id'" });
-    expect(openKind(dir)).toBe('opened');
-    const ks = Keystore.open(dir, 'test');
-    expect(() => ks.state).toThrow(expect.objectContaining({ kind: 'CORRUPT' }));
-    ks.close();
+    // Found at open already (openChecks.ts: tables that hold rows without a keystore id are not a new keystore).
+    expect(openKind(dir)).toBe('CORRUPT');
+    removeDir(dir);
   });
 });

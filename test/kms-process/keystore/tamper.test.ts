@@ -1,5 +1,6 @@
 // Tampering with the keystore file while the KMS is stopped: every edit is TAMPERED (or CORRUPT where SQLite
-// itself refuses, or WRONG_SECRET where only the passphrase-wrapped copy changed), never a wrong result.
+// itself refuses), never a wrong result; an edited passphrase-wrapped copy too, since issue 13's unseal check (it
+// was WRONG_SECRET before). test/reliability/byteSweep does the same for every byte.
 import Database from 'better-sqlite3';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -125,6 +126,7 @@ describe('keystore metadata and sealers', () => {
       const p = JSON.parse(db.prepare("SELECT params FROM sealers WHERE kind = 'passphrase'").pluck().get() as string);
       db.prepare("UPDATE sealers SET params = ? WHERE kind = 'passphrase'").run(JSON.stringify({ ...p, salt: b64u('0123456789abcdef') }));
       db.prepare("DELETE FROM meta WHERE k = 'sealers_sha256'").run();
+      db.prepare("DELETE FROM meta WHERE k = 'unseal_check'").run();
     });
     expect(await unlockAndSign(redone)).toMatch(/^(WRONG_SECRET|TAMPERED)$/);
   });

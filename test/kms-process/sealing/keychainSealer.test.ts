@@ -28,12 +28,17 @@ describe('KeychainSealer with gnome-keyring', () => {
     expect(r).toEqual({
       ok: true,
       value: {
-        params: { v: 1, service: 'owkms', account: 'ks-keychain-1' },
+        // v2: a new entry per seal (the crash window of a re-seal, test/reliability/sealerCrashWindow.test.ts).
+        params: { v: 2, service: 'owkms', account: expect.stringMatching(/^ks-keychain-1\/[A-Za-z0-9_-]{16}$/) },
         same: true,
         moved: 'TAMPERED',
         afterForget: 'UNAVAILABLE',
       },
     });
+  });
+
+  it('still unseals a copy sealed by the first version (the entry named after the keystore id)', async () => {
+    expect(await callInChild(session.env, CHILD, 'legacyV1', ['ks-keychain-v1'])).toEqual({ ok: true, value: { same: true, moved: 'TAMPERED' } });
   });
 
   it('uses the enrolment service name', async () => {

@@ -50,11 +50,24 @@ describe('keychain sealer through the KMS, with gnome-keyring', () => {
     await session?.stop();
   });
 
-  /** The secret gnome-keyring holds for this keystore (as secret-tool sees it), or undefined. */
-  function keychainEntry(keystoreId: string): string | undefined {
-    const r = spawnSync('secret-tool', ['lookup', 'service', 'owkms', 'username', keystoreId], { env: session.env, encoding: 'utf8' });
+  /** This keystore's entries in gnome-keyring (as secret-tool sees them): username `KEYSTORE_ID/SUFFIX`, the share. */
+  function keychainEntries(keystoreId: string): Array<{ username: string; secret: string }> {
+    const r = spawnSync('secret-tool', ['search', '--all', '--unlock', 'service', 'owkms'], { env: session.env, encoding: 'utf8' });
     if (r.error) throw new Error('secret-tool not found: install the Debian package `libsecret-tools`');
-    return r.status === 0 && r.stdout.length > 0 ? r.stdout : undefined;
+    const out: Array<{ username: string; secret: string }> = [];
+    for (const block of (r.stdout + r.stderr).split(/^\[\//m).slice(1)) {
+      const username = /^attribute\.username = (.*)$/m.exec(block)?.[1];
+      const secret = /^secret = (.*)$/m.exec(block)?.[1];
+      if (username?.startsWith(`${keystoreId}/`) && secret !== undefined) out.push({ username, secret });
+    }
+    return out;
+  }
+
+  /** The share gnome-keyring holds for this keystore, or undefined (one entry at most). */
+  function keychainEntry(keystoreId: string): string | undefined {
+    const found = keychainEntries(keystoreId);
+    expect(found.length).toBeLessThanOrEqual(1);
+    return found[0]?.secret;
   }
 
   it('keychain + passphrase: unlocks with nothing typed; removing the keychain deletes its entry and then the passphrase is needed', async () => {
@@ -123,7 +136,8 @@ describe('keychain sealer through the KMS, with gnome-keyring', () => {
     k = await kms(stringEnv(session.env), dir);
     expect(await k.client.call('kms.unlock', {})).toEqual({ state: 'unlocked', unlockedBy: ['keychain'] });
     await k.client.call('kms.lock', {});
-    const cleared = spawnSync('secret-tool', ['clear', 'service', 'owkms', 'username', keystoreId], { env: session.env });
+    const [entry] = keychainEntries(keystoreId);
+    const cleared = spawnSync('secret-tool', ['clear', 'service', 'owkms', 'username', entry!.username], { env: session.env });
     expect(cleared.status).toBe(0);
     expect(await kindOf(k.client.call('kms.unlock', {}))).toBe('UNAVAILABLE');
     expect((await k.client.call('kms.status', { probe: false })).state).toBe('locked');

@@ -43,6 +43,31 @@ describe('KmsSupervisor with a real KMS', () => {
     }
   });
 
+  it('replace() after a lock: a new process (the old one gone), locked, no exited event; a call made meanwhile waits for it', async () => {
+    const dir = tempDir();
+    const sup = new KmsSupervisor(new NodeKmsSpawner({ storeDir: dir, stderr: 'pipe' }), FAST);
+    const events: SupervisorEvent[] = [];
+    sup.onEvent((e) => events.push(e));
+    try {
+      await sup.start();
+      await sup.call('kms.init', { sealers: [{ kind: 'passphrase', passphrase: PASSPHRASE }] }, 'app');
+      await sup.call('kms.lock', {}, 'app');
+      const pid = sup.pid!;
+      const replaced = sup.replace();
+      const during = sup.call('kms.status', { probe: false }, 'ui') as Promise<{ state: string }>;
+      await replaced;
+      expect((await during).state).toBe('locked');
+      expect(sup.pid).not.toBe(pid);
+      expect(() => process.kill(pid, 0)).toThrow();
+      expect(events.map((e) => e.type)).toEqual(['ready', 'ready']);
+      await sup.call('kms.unlock', { passphrase: PASSPHRASE }, 'app');
+      expect(((await sup.call('kms.status', { probe: false }, 'ui')) as { state: string }).state).toBe('unlocked');
+    } finally {
+      await sup.stop();
+      removeDir(dir);
+    }
+  });
+
   it('after stop() nothing restarts and calls are UNAVAILABLE', async () => {
     const dir = tempDir();
     const sup = new KmsSupervisor(new NodeKmsSpawner({ storeDir: dir, stderr: 'pipe' }), FAST);

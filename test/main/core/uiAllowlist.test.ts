@@ -16,7 +16,7 @@ describe('the ui allowlist', () => {
   });
 
   it('secrets and key material never come from the renderer', () => {
-    for (const m of ['kms.init', 'kms.unlock', 'kms.changeSealers', 'tokens.login', 'keys.import', 'crypto.wrapKey', 'crypto.unwrapKey']) {
+    for (const m of ['kms.init', 'kms.unlock', 'kms.changeSealers', 'tokens.login', 'keys.import', 'crypto.wrapKey', 'crypto.unwrapKey', 'kms.backup', 'kms.restore']) {
       expect(isUiMethod(m), m).toBe(false);
     }
     expect(uiParamsRefusal('keys.export', { id: 'x', format: 'jwk', private: true })).toBeDefined();
