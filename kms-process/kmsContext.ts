@@ -122,12 +122,13 @@ export class KmsContext {
    * start. Meanwhile every other request gets BUSY.
    */
   async withKeystoreReleased<T>(fn: () => Promise<T>): Promise<T> {
+    // BUSY for new requests from now on; one already running when the file closes fails BUSY too (sqliteError).
+    this.released = new KmsError('BUSY', 'owkms doctor is reading the keystore file');
     if (this.opened instanceof Keystore) {
       await this.lock();
       this.opened.close();
     }
     this.opened = undefined;
-    this.released = new KmsError('BUSY', 'owkms doctor is reading the keystore file');
     try {
       return await fn();
     } finally {

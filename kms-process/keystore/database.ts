@@ -15,6 +15,11 @@ export const DB_FILE = 'keystore.sqlite';
 
 /** Map an error thrown by better-sqlite3 to a KmsError; anything else passes through. */
 export function sqliteError(e: unknown, dir?: string): unknown {
+  // A request still running when the keystore was closed under it (owkms doctor takes the file): better-sqlite3 says so
+  // with a TypeError. The request did not happen; asked again, it gets the KMS's current answer.
+  if (e instanceof TypeError && /database connection is not open/.test(e.message)) {
+    return new KmsError('BUSY', 'the keystore was closed while this request ran (owkms doctor reads the file): ask again', { cause: e });
+  }
   const code = (e as { code?: unknown })?.code;
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return e;
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
