@@ -37,7 +37,7 @@ beforeAll(async () => {
   work = tempDir('owkms-app-');
   tree = stageAppTree(work);
   manifest = JSON.parse(readFileSync(join(tree.resources, MANIFEST_FILE), 'utf8'));
-  kms = await startKms({ entry: tree.entry, dir: join(work, 'store') });
+  kms = await startKms({ entry: tree.entry, dir: join(work, 'store'), createStore: true });
   await kms.client.call('kms.init', { sealers: [{ kind: 'passphrase', passphrase: PASSPHRASE }] });
   await kms.client.call('kms.lock', {});
 }, 120_000);
