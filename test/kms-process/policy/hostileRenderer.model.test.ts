@@ -384,7 +384,8 @@ async function step(a: Action): Promise<void> {
     }
   }
   if (a.t === 'lock') await kms.client.call('kms.unlock', { passphrase: PASSPHRASE }, { caller: 'app' });
-  if (a.t === 'logout') await kms.client.call('tokens.login', { token: token.serial, pin: token.pin }, { caller: 'app' });
+  // A lock ends token logins too (the KMS logs out of every token): the app logs in again, as after a logout.
+  if (a.t === 'lock' || a.t === 'logout') await kms.client.call('tokens.login', { token: token.serial, pin: token.pin }, { caller: 'app' });
   if (a.caller === 'ui') checkRights(before, await snapshot(), `${a.t} by ui`);
 }
 
