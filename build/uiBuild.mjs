@@ -17,6 +17,7 @@ export const PRELOADS = {
   'prompt-mnemonic': 'main/preload/prompts/mnemonic.ts',
   'prompt-restore': 'main/preload/prompts/restore.ts',
   'prompt-import': 'main/preload/prompts/import.ts',
+  'prompt-backup': 'main/preload/prompts/backup.ts',
 };
 
 const jsx = { jsx: { runtime: 'automatic' } };

@@ -1,12 +1,9 @@
 // owkms backup --out FILE / restore --in FILE (issue 13). The KMS makes and opens the encrypted backup; owkms writes
 // and reads the file (the sandboxed KMS writes only in its store). The backup passphrase comes from
 // $OWKMS_BACKUP_PASSPHRASE, --backup-passphrase-file, or a prompt without echo (asked twice for a backup).
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { dirname, join, basename } from 'node:path';
 import { fromB64u, toB64u } from '../kms-process/api/bytes.js';
 import { KmsError } from '../kms-process/api/errors.js';
-import { MAX_BACKUP_BYTES } from '../kms-process/api/limits.js';
+import { readBackupFile, writeBackupFile } from '../kms-process/client/backupFile.js';
 import { str, type Command, type Invocation, type OptionSpec } from './command.js';
 import { readSecret } from './secrets.js';
 import { checkSealers, SEALER_OPTIONS, sealers } from './storeCommands.js';
@@ -19,52 +16,6 @@ const PASSPHRASE_FILE: OptionSpec = {
   value: 'F',
   help: 'read the backup passphrase from this file (else $OWKMS_BACKUP_PASSPHRASE, else a prompt without echo)',
 };
-
-function ioError(what: string, e: unknown): KmsError {
-  const code = (e as NodeJS.ErrnoException).code ?? 'error';
-  // Lack of space or an I/O error is the machine's state, not a bad request: the same kind the keystore uses.
-  const kind = code === 'EEXIST' || code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES' ? 'INVALID_REQUEST' : 'UNAVAILABLE';
-  return new KmsError(kind, `${what} (${code})`, { cause: e });
-}
-
-/**
- * Write the backup so that FILE either does not exist or holds the whole backup, never a part: a temporary file in
- * the same folder, synced, linked to FILE (which refuses an existing FILE), then read back and compared.
- */
-export function writeBackupFile(path: string, bytes: Buffer): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
-  try {
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    linkSync(tmp, path);
-  } catch (e) {
-    throw ioError(`cannot write the backup to ${path}`, e);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-  let back: Buffer;
-  try {
-    back = readFileSync(path);
-  } catch (e) {
-    throw ioError(`cannot read the backup back from ${path}`, e);
-  }
-  if (!back.equals(bytes)) throw new KmsError('UNAVAILABLE', `the backup read back from ${path} differs from what was written; do not rely on it`);
-}
-
-export function readBackupFile(path: string): Buffer {
-  try {
-    if (statSync(path).size > MAX_BACKUP_BYTES) throw new KmsError('INVALID_REQUEST', `${path} is larger than any backup (${MAX_BACKUP_BYTES} bytes)`);
-    return readFileSync(path);
-  } catch (e) {
-    if (e instanceof KmsError) throw e;
-    throw ioError(`cannot read the backup ${path}`, e);
-  }
-}
 
 export const BACKUP_COMMANDS: readonly Command[] = [
   {

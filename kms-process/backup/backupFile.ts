@@ -163,7 +163,7 @@ export async function openBackup(file: Buffer, passphrase: string): Promise<{ bo
   const keys = await fileKeys(passphrase, parts.header.kdf);
   try {
     if (!same(checkValue(keys, parts.header.backupId), Buffer.from(parts.header.check, 'base64url'))) {
-      throw new KmsError('WRONG_SECRET', 'wrong backup passphrase');
+      throw new KmsError('WRONG_SECRET', 'wrong backup passphrase', { data: { path: 'backupPassphrase' } });
     }
     if (!same(createHmac('sha256', keys.mac).update(parts.macked).digest(), parts.mac)) {
       throw new KmsError('TAMPERED', 'the backup file was changed after it was written (its MAC does not match)');

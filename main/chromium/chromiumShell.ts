@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
 import type { ApprovalOptions } from '../core/approvalQueue.js';
 import { resolveAppFile } from '../core/appFiles.js';
+import type { BackupFiles } from '../core/backupFlows.js';
 import { createMainCore, type MainCore } from '../core/mainCore.js';
 import { NodeKmsSpawner } from '../core/nodeKmsSpawner.js';
 import type { RateLimit } from '../core/rateLimiter.js';
@@ -34,6 +35,8 @@ export interface ChromiumShellOptions {
   settingsFile?: string;
   /** Serve owkms and the PKCS#11 module on this socket while the shell runs (as the Electron app does). */
   agentSocket?: string;
+  /** Stands in for the OS's file dialogs of backup and restore (a test chooses the paths); absent, those flows answer UNAVAILABLE. */
+  files?: BackupFiles;
 }
 
 /** One message the wallet page received (a reply at the binding, or an event), as the JSON text it was. */
@@ -107,6 +110,7 @@ export class ChromiumShell {
       ...(o.backoff ? { backoff: o.backoff } : {}),
       ...(o.approvals ? { approvals: o.approvals } : {}),
       ...(o.agentSocket ? { agent: { storeDir: o.storeDir, socketPath: o.agentSocket } } : {}),
+      ...(o.files ? { files: o.files } : {}),
     });
     const shell = new ChromiumShell(browser, walletContext, core, spawner, prompts, shimDir);
     ref.shell = shell;

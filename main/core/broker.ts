@@ -6,6 +6,7 @@ import type { Caller } from '../../kms-process/api/callers.js';
 import { KmsError, isKmsError } from '../../kms-process/api/errors.js';
 import { isMethodName } from '../../kms-process/api/methods.js';
 import type { ApprovalQueue } from './approvalQueue.js';
+import type { BackupFlows } from './backupFlows.js';
 import { approvalView } from './approvalView.js';
 import { copyJson, DEFAULT_JSON_LIMITS, type JsonLimits } from './jsonRequest.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rateLimiter.js';
@@ -27,6 +28,8 @@ export interface BrokerOptions {
   kms: KmsCaller;
   approvals: ApprovalQueue;
   flows: TrustedFlows;
+  /** Backup to a file and restore from one (the OS's file dialogs); absent, those flows answer UNAVAILABLE. */
+  backups?: BackupFlows;
   /** Settings (auto-lock, key cache); absent, the settings flows answer UNAVAILABLE. */
   settings?: SettingsFlow;
   rateLimit?: RateLimit;
@@ -119,9 +122,18 @@ export class Broker {
         return Promise.resolve(this.settingsFlow().get());
       case 'flow.updateSettings':
         return this.settingsFlow().update(params);
+      case 'flow.backup':
+        return this.backupFlows().backup(params);
+      case 'flow.restoreBackup':
+        return this.backupFlows().restore(params);
       default:
         throw new KmsError('UNKNOWN_METHOD', `unknown method '${String(method).slice(0, 64)}'`);
     }
+  }
+
+  private backupFlows(): BackupFlows {
+    if (!this.options.backups) throw new KmsError('UNAVAILABLE', 'this shell has no file dialog for backups; use owkms backup / restore');
+    return this.options.backups;
   }
 
   private settingsFlow(): SettingsFlow {

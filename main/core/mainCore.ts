@@ -5,6 +5,7 @@ import type { AgentServer } from '../../agent/agentServer.js';
 import { startAppAgent } from './appAgent.js';
 import { ApprovalQueue, DEFAULT_APPROVAL_OPTIONS, type ApprovalOptions } from './approvalQueue.js';
 import { AutoLock, type LockReason } from './autoLock.js';
+import { BackupFlows, type BackupFiles } from './backupFlows.js';
 import { Broker } from './broker.js';
 import { SettingsStore, type DesktopSettings } from './desktopSettings.js';
 import { SettingsFlow } from './settingsFlow.js';
@@ -32,6 +33,8 @@ export interface MainCoreOptions {
   rateLimit?: RateLimit;
   backoff?: Backoff;
   approvals?: ApprovalOptions;
+  /** The OS's file dialogs for backups (Electron's dialog module); absent, backup and restore answer UNAVAILABLE. */
+  files?: BackupFiles;
   /** Serve owkms and the PKCS#11 module on this socket while the app runs (the local key service, issue 16). */
   agent?: { storeDir: string; socketPath: string };
 }
@@ -64,12 +67,13 @@ export function createMainCore(o: MainCoreOptions): MainCore {
   const autoLock = new AutoLock({ idleMs: idleOf(settings.get()), lock });
   // Each KMS process starts with its command-line cache time: the user's setting is applied after every start.
   const configureKms = () => supervisor.call('kms.configure', { keyCacheMs: settings.get().keyCacheSeconds * 1000 }, 'app');
-  const flows = new TrustedFlows(supervisor, o.prompts, {
+  const flowEvents = {
     unlocked: () => {
       autoLock.setUnlocked(true);
-      o.notify({ type: 'unlocked' });
+      o.notify({ type: 'unlocked' as const });
     },
-  });
+  };
+  const flows = new TrustedFlows(supervisor, o.prompts, flowEvents);
   const approvals = new ApprovalQueue(o.prompts, o.approvals ?? DEFAULT_APPROVAL_OPTIONS);
   const settingsFlow = new SettingsFlow(settings, approvals, async (s) => {
     autoLock.setIdleMs(idleOf(s));
@@ -81,6 +85,7 @@ export function createMainCore(o: MainCoreOptions): MainCore {
     approvals,
     flows,
     settings: settingsFlow,
+    ...(o.files ? { backups: new BackupFlows(supervisor, o.prompts, o.files, flowEvents) } : {}),
     ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
     onOutcome: (method, outcome) => {
       if (method === 'kms.lock' && outcome === 'ok') {

@@ -102,6 +102,7 @@ export const PROMPT_VALUES: Record<PromptKind, readonly string[]> = {
   mnemonic: ['word1', 'word2', 'word3'],
   restore: ['mnemonic', 'bip39Passphrase'],
   import: ['format', 'algorithm', 'data'],
+  backup: ['backupPassphrase', 'confirm'],
 };
 
 /** Values that may be as long as a key encoding. */

@@ -57,8 +57,8 @@ export const UI_METHODS = Object.keys(UI_METHOD_RULES) as UiMethod[];
  * is main's (Settings changes that weaken are confirmed in a trusted prompt first); the PKCS#11 module's PIN, the
  * KMIP remotes (certificates and keys on disk), WebKMS and Universal Wallet export/import (a password, private
  * keys) belong to owkms and main's trusted flows; kms.backup hands out every key encrypted under a passphrase (an
- * offline brute-force target), kms.restore plants keys and kms.doctor reads a damaged keystore: owkms's (the app
- * has no backup flow yet).
+ * offline brute-force target), kms.restore plants keys and kms.doctor reads a damaged keystore: owkms's, and main's
+ * backup flows as `app` (main/core/backupFlows.ts: the passphrase in a trusted prompt, the file never in the renderer).
  */
 export const UI_FORBIDDEN: readonly MethodName[] = [
   'kms.init',

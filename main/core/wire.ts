@@ -17,6 +17,8 @@ export const FLOW_METHODS = [
   'flow.tokenLogin',
   'flow.getSettings',
   'flow.updateSettings',
+  'flow.backup',
+  'flow.restoreBackup',
 ] as const;
 export type FlowMethod = (typeof FLOW_METHODS)[number];
 
@@ -41,6 +43,6 @@ export type WalletEvent =
   | { type: 'unavailable'; message: string };
 
 /** Trusted prompt channels: `prompt:<kind>:view|submit|cancel`, answered only for that prompt's own window. */
-export const PROMPT_KINDS = ['unlock', 'create', 'pin', 'approval', 'mnemonic', 'restore', 'import'] as const;
+export const PROMPT_KINDS = ['unlock', 'create', 'pin', 'approval', 'mnemonic', 'restore', 'import', 'backup'] as const;
 export type PromptKind = (typeof PROMPT_KINDS)[number];
 export const promptChannel = (kind: PromptKind, action: 'view' | 'submit' | 'cancel') => `prompt:${kind}:${action}`;

@@ -8,6 +8,7 @@ import { defaultSocketPath, SOCKET_ENV } from '../../agent/socketPath.js';
 import { createMainCore } from '../core/mainCore.js';
 import { WALLET_EVENT_CHANNEL } from '../core/wire.js';
 import { installAppGuards } from './appGuards.js';
+import { backupDialogs } from './backupDialogs.js';
 import { registerAppScheme, serveApp } from './appProtocol.js';
 import { ElectronPromptHost } from './promptWindows.js';
 import { APP_ORIGIN, MAIN_PAGE, mainWindowOptions } from './settings.js';
@@ -33,6 +34,7 @@ if (!app.requestSingleInstanceLock()) {
     settingsFile: join(app.getPath('userData'), 'desktop-settings.json'),
     notify: (event) => walletWindow?.webContents.send(WALLET_EVENT_CHANNEL, event),
     systemIdleMs: () => powerMonitor.getSystemIdleTime() * 1000,
+    files: backupDialogs(() => walletWindow),
     // While the app runs, owkms and the PKCS#11 module use its KMS (guarded keys approved in its prompt);
     // $OWKMS_NO_AGENT=1 turns that off.
     ...(process.env.OWKMS_NO_AGENT === '1' ? {} : { agent: { storeDir, socketPath: process.env[SOCKET_ENV] || defaultSocketPath() } }),

@@ -21,6 +21,25 @@ type KmsApi = {
 
 export type SealerChoice = 'passphrase' | 'tpm' | 'keychain' | 'pkcs11';
 
+/** What a backup the app saved holds, and where it went (never the file's bytes). */
+export interface BackupSaved {
+  saved: boolean;
+  file?: string;
+  bytes?: number;
+  keys?: number;
+  versions?: number;
+  remotes?: number;
+  createdAt?: string;
+}
+
+export interface BackupRestored {
+  state: 'uninitialized' | 'unlocked';
+  keys?: number;
+  versions?: number;
+  remotes?: number;
+  backedUpAt?: string;
+}
+
 export interface DesktopSettingsView {
   autoLockMinutes: number;
   keyCacheSeconds: number;
@@ -33,6 +52,10 @@ interface FlowApi {
     createWallet(params?: { sealers: SealerChoice[]; unlockPolicy?: 'any' | 'all'; token?: string }): Promise<Reply<{ state: string }>>;
     unlock(): Promise<Reply<{ state: string }>>;
     onEvent(listener: (event: WalletEvent) => void): void;
+    /** Every key into a file: the backup passphrase in a trusted prompt, the file in the OS's save dialog. */
+    backup(): Promise<Reply<BackupSaved>>;
+    /** A backup file into this empty wallet, sealed as chosen (as createWallet). */
+    restoreBackup(params: { sealers: SealerChoice[]; unlockPolicy?: 'any' | 'all'; token?: string }): Promise<Reply<BackupRestored>>;
   };
   keys: {
     createSeed(params: { label?: string; words?: 12 | 24 }): Promise<Reply<{ created: boolean; key?: Result<'keys.get'> }>>;
@@ -74,6 +97,8 @@ export function buildWalletApi(invoke: Invoke, subscribe: (listener: (e: WalletE
   api.session = {
     createWallet: (params?: unknown) => flow('flow.createWallet')(params),
     unlock: () => flow('flow.unlock')(),
+    backup: () => flow('flow.backup')(),
+    restoreBackup: (params?: unknown) => flow('flow.restoreBackup')(params),
     onEvent: (listener: unknown) => {
       if (typeof listener === 'function') subscribe((e) => (listener as (e: WalletEvent) => void)(e));
     },

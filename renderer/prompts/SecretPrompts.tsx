@@ -56,14 +56,15 @@ export function CreatePrompt({ api }: { api: CreatePromptApi }) {
     setConfirm('');
   };
   const sealers = Array.isArray(view?.sealers) ? (view.sealers as string[]) : ['passphrase'];
+  const restoring = view?.purpose === 'restore';
   return (
-    <PromptFrame title="Choose a passphrase" view={view}>
-      <p>It encrypts your keystore{sealers.length > 1 ? ` (with ${sealers.filter((s) => s !== 'passphrase').map((s) => SEALER_NAMES[s]).join(' and ')})` : ''}. Nobody can recover it for you. Use at least {String(view?.minLength ?? 8)} characters; a few unrelated words are easy to type and hard to guess.</p>
+    <PromptFrame title={restoring ? 'Choose a passphrase for the restored wallet' : 'Choose a passphrase'} view={view}>
+      <p>{restoring ? 'It unlocks this wallet from now on (the backup passphrase only opens the backup file). ' : ''}It encrypts your keystore{sealers.length > 1 ? ` (with ${sealers.filter((s) => s !== 'passphrase').map((s) => SEALER_NAMES[s]).join(' and ')})` : ''}. Nobody can recover it for you. Use at least {String(view?.minLength ?? 8)} characters; a few unrelated words are easy to type and hard to guess.</p>
       <form onSubmit={submit} className="form">
         <label>New passphrase<input type="password" autoFocus autoComplete="new-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} /></label>
         <label>Repeat passphrase<input type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} /></label>
         <div className="row">
-          <button type="submit" disabled={busy}>Create wallet</button>
+          <button type="submit" disabled={busy}>{restoring ? 'Next' : 'Create wallet'}</button>
           <button type="button" className="secondary" disabled={busy} onClick={() => answer(api.cancel())}>Cancel</button>
         </div>
       </form>

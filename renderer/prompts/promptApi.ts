@@ -14,6 +14,8 @@ export interface MnemonicPromptApi {
 export interface RestorePromptApi { view(): Promise<View>; restore(mnemonic: string, bip39Passphrase: string): Promise<View>; cancel(): Promise<View> }
 export interface ImportPromptApi { view(): Promise<View>; import(format: string, algorithm: string, data: string): Promise<View>; cancel(): Promise<View> }
 
+export interface BackupPromptApi { view(): Promise<View>; submit(backupPassphrase: string, confirm: string): Promise<View>; cancel(): Promise<View> }
+
 export interface PromptGlobals {
   unlockPrompt?: UnlockPromptApi;
   createPrompt?: CreatePromptApi;
@@ -22,4 +24,5 @@ export interface PromptGlobals {
   mnemonicPrompt?: MnemonicPromptApi;
   restorePrompt?: RestorePromptApi;
   importPrompt?: ImportPromptApi;
+  backupPrompt?: BackupPromptApi;
 }

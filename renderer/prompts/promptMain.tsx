@@ -6,6 +6,7 @@ import { ApprovalPrompt } from './ApprovalPrompt.js';
 import { ImportPrompt, RestorePrompt } from './MaterialPrompts.js';
 import { MnemonicPrompt } from './MnemonicPrompt.js';
 import type { PromptGlobals } from './promptApi.js';
+import { BackupPrompt } from './BackupPrompt.js';
 import { CreatePrompt, PinPrompt, UnlockPrompt } from './SecretPrompts.js';
 
 document.documentElement.dataset.theme = 'system';
@@ -17,6 +18,7 @@ const prompt = g.unlockPrompt ? <UnlockPrompt api={g.unlockPrompt} />
   : g.mnemonicPrompt ? <MnemonicPrompt api={g.mnemonicPrompt} />
   : g.restorePrompt ? <RestorePrompt api={g.restorePrompt} />
   : g.importPrompt ? <ImportPrompt api={g.importPrompt} />
+  : g.backupPrompt ? <BackupPrompt api={g.backupPrompt} />
   : <p className="error">This window has no prompt.</p>;
 
 createRoot(document.getElementById('root')!).render(<StrictMode><main>{prompt}</main></StrictMode>);

@@ -1,11 +1,12 @@
 // Onboarding: create a wallet (choose how it is sealed: each sealer with its availability and, when it is not
-// there, why) or restore one from a recovery phrase typed in a trusted prompt; then the recovery phrase that the
-// accounts come from. Passphrases, PINs and words are typed only in trusted prompts.
+// there, why), restore one from a recovery phrase typed in a trusted prompt, or from a backup file (chosen in the
+// OS's dialog, opened with its passphrase in a trusted prompt); then the recovery phrase that the accounts come from. Passphrases, PINs and words are typed only in trusted prompts.
 import { useEffect, useState } from 'react';
 import type { Result } from '../../kms-process/api/methods.js';
-import type { SealerChoice } from '../../main/preload/walletApi.js';
+import type { BackupRestored, SealerChoice } from '../../main/preload/walletApi.js';
 import { ErrorBanner, Progress } from '../components/Feedback.js';
 import { useAction } from '../components/useAction.js';
+import { formatDate } from '../format/formatting.js';
 import { unwrap, walletApi } from '../walletClient.js';
 
 type Status = Result<'kms.status'>;
@@ -21,8 +22,10 @@ export const SEALER_TEXT: Record<SealerChoice, { name: string; what: string }> =
 const ONLY_WAY: Record<SealerChoice, string> = { passphrase: 'your passphrase', tpm: 'this computer’s TPM', keychain: 'your login keychain', pkcs11: 'your security token' };
 
 export function Onboarding(props: { state: string; onState: () => void; onDone: () => void }) {
-  const [mode, setMode] = useState<'welcome' | 'create' | 'restore'>('welcome');
+  const [mode, setMode] = useState<'welcome' | 'create' | 'restore' | 'backup'>('welcome');
   const [created, setCreated] = useState(props.state === 'unlocked');
+  const [restored, setRestored] = useState<BackupRestored | undefined>(undefined);
+  if (restored) return <RestoredStep restored={restored} onDone={props.onDone} />;
   if (created) return <SeedStep restore={mode === 'restore'} onDone={props.onDone} />;
   if (mode === 'welcome') {
     return (
@@ -32,6 +35,7 @@ export function Onboarding(props: { state: string; onState: () => void; onDone: 
         <div className="row">
           <button onClick={() => setMode('create')}>Create a new wallet</button>
           <button className="secondary" onClick={() => setMode('restore')}>Restore from a recovery phrase</button>
+          <button className="secondary" onClick={() => setMode('backup')}>Restore from a backup file</button>
         </div>
       </section>
     );
@@ -39,16 +43,34 @@ export function Onboarding(props: { state: string; onState: () => void; onDone: 
   return (
     <SealerStep
       restore={mode === 'restore'}
+      fromBackup={mode === 'backup'}
       onBack={() => setMode('welcome')}
       onCreated={() => {
         setCreated(true);
+        props.onState();
+      }}
+      onRestored={(r) => {
+        setRestored(r);
         props.onState();
       }}
     />
   );
 }
 
-function SealerStep(props: { restore: boolean; onBack: () => void; onCreated: () => void }) {
+/** After a backup was restored: what came back (the seeds are in it: no recovery phrase step). */
+function RestoredStep({ restored, onDone }: { restored: BackupRestored; onDone: () => void }) {
+  return (
+    <section className="card center" aria-labelledby="restored-title">
+      <h2 id="restored-title">Your wallet is back</h2>
+      <p className="lead" data-testid="restored-summary">
+        {restored.keys} {restored.keys === 1 ? 'key' : 'keys'}{restored.versions ? ` and ${restored.versions} earlier ${restored.versions === 1 ? 'version' : 'versions'}` : ''}{restored.remotes ? `, ${restored.remotes} KMIP ${restored.remotes === 1 ? 'server' : 'servers'}` : ''} restored from the backup made {restored.backedUpAt ? formatDate(restored.backedUpAt) : ''}. They sign exactly as before; keys on a token need that token plugged in.
+      </p>
+      <div className="row"><button onClick={onDone}>Open the wallet</button></div>
+    </section>
+  );
+}
+
+function SealerStep(props: { restore: boolean; fromBackup: boolean; onBack: () => void; onCreated: () => void; onRestored: (r: BackupRestored) => void }) {
   const wallet = walletApi();
   const [status, setStatus] = useState<Status | undefined>(undefined);
   const [chosen, setChosen] = useState<SealerChoice[]>(['passphrase']);
@@ -65,15 +87,21 @@ function SealerStep(props: { restore: boolean; onBack: () => void; onCreated: ()
   }, [wallet, run]);
 
   const toggle = (k: SealerChoice, on: boolean) => setChosen((c) => (on ? [...c, k] : c.filter((x) => x !== k)));
+  const choice = { sealers: chosen, unlockPolicy: policy, ...(chosen.includes('pkcs11') ? { token } : {}) };
   const create = () =>
-    run('Creating the wallet: follow the trusted window…', async () => {
-      const r = await unwrap(wallet.session.createWallet({ sealers: chosen, unlockPolicy: policy, ...(chosen.includes('pkcs11') ? { token } : {}) }));
-      if (r.state === 'unlocked') props.onCreated();
-    });
+    props.fromBackup
+      ? run('Restoring: choose the backup file, then follow the trusted windows…', async () => {
+          const r = await unwrap(wallet.session.restoreBackup(choice));
+          if (r.state === 'unlocked') props.onRestored(r);
+        })
+      : run('Creating the wallet: follow the trusted window…', async () => {
+          const r = await unwrap(wallet.session.createWallet(choice));
+          if (r.state === 'unlocked') props.onCreated();
+        });
 
   return (
     <section className="card center" style={{ maxWidth: 720 }} aria-labelledby="sealers-title">
-      <h2 id="sealers-title">{props.restore ? 'Restore a wallet: first, how to lock it' : 'Create a wallet: how to lock it'}</h2>
+      <h2 id="sealers-title">{props.restore || props.fromBackup ? 'Restore a wallet: first, how to lock it' : 'Create a wallet: how to lock it'}</h2>
       <p className="lead">A random master key encrypts your keystore. Choose what seals it; you need one of them (or all of them) to unlock.</p>
       {error && <ErrorBanner error={error} />}
       {busy && <Progress text={busy} />}
@@ -112,11 +140,11 @@ function SealerStep(props: { restore: boolean; onBack: () => void; onCreated: ()
           </fieldset>
           {chosen.length > 0 && !chosen.includes('passphrase') && (
             <p className="note" data-testid="no-passphrase-note">
-              Without a passphrase, only {chosen.map((k) => ONLY_WAY[k]).join(policy === 'all' ? ' together with ' : ' or ')} can open this wallet. Write down the recovery phrase next: it brings your accounts back if that is lost or reset.
+              Without a passphrase, only {chosen.map((k) => ONLY_WAY[k]).join(policy === 'all' ? ' together with ' : ' or ')} can open this wallet. {props.fromBackup ? 'Keep the backup file and its passphrase: they bring the wallet back if that is lost or reset.' : 'Write down the recovery phrase next: it brings your accounts back if that is lost or reset.'}
             </p>
           )}
           <div className="row">
-            <button type="submit" disabled={!!busy || chosen.length === 0 || (chosen.includes('pkcs11') && !token)}>Create wallet</button>
+            <button type="submit" disabled={!!busy || chosen.length === 0 || (chosen.includes('pkcs11') && !token)}>{props.fromBackup ? 'Choose the backup file…' : 'Create wallet'}</button>
             <button type="button" className="secondary" onClick={props.onBack} disabled={!!busy}>Back</button>
           </div>
         </form>

@@ -1,8 +1,9 @@
 // Security: what protects this wallet, from kms.status: the sealers (enrolled, available, why not), the unlock
 // policy, the TPM, the rollback guard, the key-set check, process hardening, the sandbox layers and the app
-// integrity check. The "Back up" entry (issue 13) goes in the section named BackupEntry below.
+// integrity check; and the backup to a file (issue 13).
 import { useEffect, useState } from 'react';
 import type { Result } from '../../kms-process/api/methods.js';
+import type { BackupSaved } from '../../main/preload/walletApi.js';
 import { ErrorBanner, Progress } from '../components/Feedback.js';
 import { useAction } from '../components/useAction.js';
 import { formatDate } from '../format/formatting.js';
@@ -30,12 +31,36 @@ const KEY_SET_TEXT: Record<NonNullable<Status['keySet']>, string> = {
   tampered: 'A key does not match the keystore’s authenticated index: the keystore file was changed outside OpenWallet.',
 };
 
-/** Where the "Back up" entry of issue 13 (kms.backup / kms.restore through a trusted flow) goes. */
+/** Back up every key to a file: the passphrase is typed in a trusted prompt, the file chosen in the OS's dialog. */
 export function BackupEntry() {
+  const wallet = walletApi();
+  const { busy, error, run } = useAction();
+  const [saved, setSaved] = useState<BackupSaved | undefined>(undefined);
+  const [cancelled, setCancelled] = useState(false);
+  const backup = () =>
+    run('Backing up: follow the trusted window…', async () => {
+      setCancelled(false);
+      setSaved(undefined);
+      const r = await unwrap(wallet.session.backup());
+      if (r.saved) setSaved(r);
+      else setCancelled(true);
+    });
   return (
     <section className="card" aria-labelledby="backup-title" data-testid="backup-entry">
       <h3 id="backup-title" style={{ marginTop: 0 }}>Backup</h3>
-      <p className="muted">This window cannot back up the keystore yet. Keep your recovery phrase safe: it brings back your accounts. Keys made on the Keys screen or imported are not in it; the exportable ones can be saved with <code>owkms wallet export</code> (an encrypted Universal Wallet file).</p>
+      <p>A backup file holds every key of this wallet (recovery phrases, keys you made or imported, their earlier versions, and the references to keys on tokens and KMIP servers), encrypted under a backup passphrase you choose. It opens on any computer, whatever seals the wallet there.</p>
+      <p className="hint">Keys on a token stay on the token: the backup holds only where to find them. Your recovery phrase alone brings back your accounts, not the other keys.</p>
+      {error && <ErrorBanner error={error} />}
+      {busy && <Progress text={busy} />}
+      {saved && (
+        <p className="note" role="status" data-testid="backup-saved">
+          Saved {saved.keys} {saved.keys === 1 ? 'key' : 'keys'}{saved.versions ? ` and ${saved.versions} earlier ${saved.versions === 1 ? 'version' : 'versions'}` : ''}{saved.remotes ? `, ${saved.remotes} KMIP ${saved.remotes === 1 ? 'server' : 'servers'}` : ''} to <code>{saved.file}</code> ({Math.ceil((saved.bytes ?? 0) / 1024)} KB, {saved.createdAt ? formatDate(saved.createdAt) : ''}). Keep the passphrase apart from the file.
+        </p>
+      )}
+      {cancelled && <p className="muted" role="status">No backup was saved.</p>}
+      <div className="row">
+        <button onClick={() => void backup()} disabled={!!busy}>Back up to a file…</button>
+      </div>
     </section>
   );
 }

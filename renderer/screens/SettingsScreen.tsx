@@ -1,5 +1,5 @@
 // Settings: auto-lock time and key cache time (kept by main; a change that protects less is confirmed in a trusted
-// window), and the theme (follows the OS, or light, or dark). The "Back up" entry of issue 13 goes in BackupEntry.
+// window), and the theme (follows the OS, or light, or dark). The backup to a file (BackupEntry, as in Security).
 import { useEffect, useState } from 'react';
 import type { DesktopSettingsView } from '../../main/preload/walletApi.js';
 import { ErrorBanner, Progress, Success } from '../components/Feedback.js';

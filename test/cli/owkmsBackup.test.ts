@@ -66,7 +66,7 @@ afterAll(() => removeDir(work));
 
 describe('owkms backup and restore', () => {
   it('backup --out writes the whole backup, 0600, and never over an existing file', async () => {
-    const file = join(work, 'a.owbackup');
+    const file = join(work, 'a.owkmsbak');
     const r = await ok(storeA, ['backup', '--out', file], { OWKMS_BACKUP_PASSPHRASE: BACKUP_PASSPHRASE });
     expect(r).toMatchObject({ file, keys: 1, versions: 0, remotes: 0, bytes: statSync(file).size });
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -78,28 +78,28 @@ describe('owkms backup and restore', () => {
     const noOut = await run(storeA, ['backup'], { OWKMS_BACKUP_PASSPHRASE: BACKUP_PASSPHRASE });
     expect([noOut.code, jsonOut<{ error: { kind: string; message: string } }>(noOut).error.message]).toEqual([2, 'backup needs --out FILE']);
     // No passphrase given and no terminal to ask on: refused, nothing written.
-    expect(await fails(storeA, ['backup', '--out', join(work, 'none.owbackup')], 'INVALID_REQUEST')).toContain('OWKMS_BACKUP_PASSPHRASE');
-    expect(existsSync(join(work, 'none.owbackup'))).toBe(false);
+    expect(await fails(storeA, ['backup', '--out', join(work, 'none.owkmsbak')], 'INVALID_REQUEST')).toContain('OWKMS_BACKUP_PASSPHRASE');
+    expect(existsSync(join(work, 'none.owkmsbak'))).toBe(false);
   });
 
   it('restore --in (passphrase from a file) gives the same key, signing the same bytes; refusals are typed', async () => {
-    const file = join(work, 'a.owbackup');
+    const file = join(work, 'a.owkmsbak');
     const passFile = join(work, 'backup-pass');
     writeFileSync(passFile, `${BACKUP_PASSPHRASE}\n`, { mode: 0o600 });
     const storeB = join(work, 'b');
     await fails(storeB, ['restore', '--in', file], 'WRONG_SECRET', { OWKMS_BACKUP_PASSPHRASE: 'a wrong backup passphrase' });
-    await fails(storeB, ['restore', '--in', join(work, 'missing.owbackup')], 'INVALID_REQUEST', { OWKMS_BACKUP_PASSPHRASE: BACKUP_PASSPHRASE });
+    await fails(storeB, ['restore', '--in', join(work, 'missing.owkmsbak')], 'INVALID_REQUEST', { OWKMS_BACKUP_PASSPHRASE: BACKUP_PASSPHRASE });
     const r = await ok(storeB, ['restore', '--in', file, '--backup-passphrase-file', passFile, '--seal', 'passphrase']);
     expect(r).toMatchObject({ state: 'unlocked', keys: 1 });
     expect((await ok(storeB, ['sign', keyId], {}, 'sign me')).signature).toBe(signature);
     await fails(storeB, ['restore', '--in', file, '--backup-passphrase-file', passFile], 'ALREADY_INITIALIZED');
-    const cut = join(work, 'cut.owbackup');
+    const cut = join(work, 'cut.owkmsbak');
     writeFileSync(cut, readFileSync(file).subarray(0, 100));
     await fails(join(work, 'c'), ['restore', '--in', cut], 'CORRUPT', { OWKMS_BACKUP_PASSPHRASE: BACKUP_PASSPHRASE });
   });
 
   it('asks for the backup passphrase on the terminal without echo, twice for a backup', async () => {
-    const file = join(work, 'typed.owbackup');
+    const file = join(work, 'typed.owkmsbak');
     const mismatch = await onTerminal(['--store', storeA, 'backup', '--out', file], ['first backup passphrase', 'another backup passphrase']);
     expect(mismatch.code).toBe(1);
     expect(mismatch.screen).toContain('differ');

@@ -2,7 +2,9 @@
 // allowlist, a forged caller, sub-frames and foreign origins, a 50 MB payload, a flood of 10,000 calls, and random
 // sequences of all of these (fast-check). Every reply is a typed error or a result, the KMS keeps serving, nothing
 // forbidden reaches it, and main's memory stays bounded.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
@@ -10,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_KINDS } from '../../kms-process/api/errors.js';
 import { SHELL_ORIGIN } from '../../main/chromium/chromiumShell.js';
+import { folderBackupFiles } from '../../main/chromium/folderBackupFiles.js';
 import { isUiMethod } from '../../main/core/uiAllowlist.js';
 import { pageCall, startHarness, type Harness } from './harness.js';
 import { fillCreate, nextPrompt, waitClosed } from './pages/promptPages.js';
@@ -48,9 +51,11 @@ describe('the renderer as an attacker', () => {
   let plainId: string;
   /** Every call main forwarded to the KMS, with the caller main stamped. */
   const forwarded: Array<{ method: string; caller: string; params: unknown }> = [];
+  /** Where a backup would be saved: the renderer can open the backup prompt, never fill it in. */
+  const backupDir = mkdtempSync(join(tmpdir(), 'owkms-attacker-backups-'));
 
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ files: folderBackupFiles(backupDir) });
     const sup = h.shell.core.supervisor;
     const call = sup.call.bind(sup);
     sup.call = (method, params, caller) => {
@@ -69,6 +74,7 @@ describe('the renderer as an attacker', () => {
 
   afterAll(async () => {
     await h?.close();
+    rmSync(backupDir, { recursive: true, force: true });
   });
 
   it('methods outside the allowlist are refused before the KMS, through the raw channel too', async () => {
@@ -210,7 +216,7 @@ describe('the renderer as an attacker', () => {
     const data = fc.base64String({ maxLength: 40 }).map((s) => s.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'));
     const anyMethod = fc.oneof(
       fc.constantFrom('kms.status', 'keys.list', 'keys.get', 'crypto.sign', 'crypto.verify', 'keys.export', 'audit.list', 'kms.lock'),
-      fc.constantFrom('kms.unlock', 'kms.init', 'keys.import', 'crypto.wrapKey', 'crypto.unwrapKey', 'tokens.login', 'flow.unlock', 'flow.nope'),
+      fc.constantFrom('kms.unlock', 'kms.init', 'keys.import', 'crypto.wrapKey', 'crypto.unwrapKey', 'tokens.login', 'flow.unlock', 'flow.nope', 'flow.backup', 'flow.restoreBackup', 'kms.backup', 'kms.restore'),
       fc.string({ maxLength: 20 }),
     );
     // A key id that climbs folders (built from parts: it is attack input, not a path this repository reads).
@@ -260,6 +266,9 @@ describe('the renderer as an attacker', () => {
     }
     // No approved call ever went out as `app`: every guarded use was declined, so no app-stamped crypto.
     expect(forwarded.filter((f) => f.caller === 'app' && f.method.startsWith('crypto.'))).toEqual([]);
+    // Every backup prompt was cancelled: no backup was made, no file written.
+    expect(forwarded.filter((f) => f.method === 'kms.backup' || f.method === 'kms.restore')).toEqual([]);
+    expect(readdirSync(backupDir)).toEqual([]);
     await evilPage.close();
   }, 120_000);
 });

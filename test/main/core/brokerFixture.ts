@@ -1,4 +1,5 @@
 // main/core as Electron's main builds it, under Node: a real KMS child behind the supervisor, scripted prompts.
+import type { BackupFiles } from '../../../main/core/backupFlows.js';
 import type { SenderInfo } from '../../../main/core/senderCheck.js';
 import { createMainCore, type MainCore } from '../../../main/core/mainCore.js';
 import { NodeKmsSpawner } from '../../../main/core/nodeKmsSpawner.js';
@@ -19,7 +20,7 @@ export interface CoreFixture {
   close(): Promise<void>;
 }
 
-export async function startCore(opts: { rateLimit?: RateLimit; approvals?: { maxQueued: number; timeoutMs: number }; settingsFile?: string } = {}): Promise<CoreFixture> {
+export async function startCore(opts: { rateLimit?: RateLimit; approvals?: { maxQueued: number; timeoutMs: number }; settingsFile?: string; files?: BackupFiles } = {}): Promise<CoreFixture> {
   const dir = tempDir('owkms-core-');
   const prompts = new ScriptedPrompts();
   const events: WalletEvent[] = [];
@@ -31,6 +32,7 @@ export async function startCore(opts: { rateLimit?: RateLimit; approvals?: { max
     ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
     ...(opts.approvals ? { approvals: opts.approvals } : {}),
     ...(opts.settingsFile ? { settingsFile: opts.settingsFile } : {}),
+    ...(opts.files ? { files: opts.files } : {}),
   });
   const forwarded: CoreFixture['forwarded'] = [];
   const call = core.supervisor.call.bind(core.supervisor);

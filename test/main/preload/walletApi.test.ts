@@ -17,7 +17,7 @@ describe('window.wallet', () => {
 
   it('has exactly the allowed methods and the flows, by namespace', () => {
     const names = Object.entries(api).flatMap(([ns, fns]) => Object.keys(fns).map((f) => `${ns}.${f}`)).sort();
-    const flows = ['keys.createSeed', 'keys.restoreSeed', 'keys.importKey', 'tokens.login', 'session.createWallet', 'session.unlock', 'session.onEvent', 'settings.get', 'settings.update'];
+    const flows = ['keys.createSeed', 'keys.restoreSeed', 'keys.importKey', 'tokens.login', 'session.createWallet', 'session.unlock', 'session.onEvent', 'session.backup', 'session.restoreBackup', 'settings.get', 'settings.update'];
     expect(names).toEqual([...UI_METHODS, ...flows].sort());
     // tokens.login is there as the flow that opens the PIN prompt (it sends flow.tokenLogin, never a PIN).
     for (const m of UI_FORBIDDEN.filter((m) => m !== 'tokens.login')) expect(names).not.toContain(m);
@@ -40,6 +40,8 @@ describe('window.wallet', () => {
     await api.settings!.get!();
     await api.settings!.update!({ autoLockMinutes: 1 });
     await api.session!.createWallet!({ sealers: ['tpm'] });
+    await api.session!.backup!();
+    await api.session!.restoreBackup!({ sealers: ['passphrase'] });
     expect(sent).toEqual([
       { method: 'flow.createSeed', params: { words: 12 } },
       { method: 'flow.unlock' },
@@ -49,6 +51,8 @@ describe('window.wallet', () => {
       { method: 'flow.getSettings' },
       { method: 'flow.updateSettings', params: { autoLockMinutes: 1 } },
       { method: 'flow.createWallet', params: { sealers: ['tpm'] } },
+      { method: 'flow.backup' },
+      { method: 'flow.restoreBackup', params: { sealers: ['passphrase'] } },
     ]);
   });
 
