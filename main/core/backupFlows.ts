@@ -9,6 +9,7 @@ import { KmsError, isKmsError } from '../../kms-process/api/errors.js';
 import { readBackupFile, writeBackupFile } from '../../kms-process/client/backupFile.js';
 import type { KmsCaller } from './broker.js';
 import type { PromptHost, PromptWindow } from './prompts.js';
+import type { BackupRestored, BackupSaved } from './wire.js';
 import { MIN_PASSPHRASE, parseWalletChoice, secretErrorText, type FlowEvents } from './trustedFlows.js';
 
 /** The OS's file dialogs (Electron: dialog.showSaveDialog / showOpenDialog; the harness: what a test chooses). */
@@ -17,25 +18,6 @@ export interface BackupFiles {
   chooseSave(suggestedName: string): Promise<string | undefined>;
   /** A backup file to restore: a path the user chose, or undefined. */
   chooseOpen(): Promise<string | undefined>;
-}
-
-export interface BackupSaved {
-  saved: boolean;
-  file?: string;
-  bytes?: number;
-  keys?: number;
-  versions?: number;
-  remotes?: number;
-  createdAt?: string;
-}
-
-export interface BackupRestored {
-  state: 'uninitialized' | 'unlocked';
-  keys?: number;
-  versions?: number;
-  remotes?: number;
-  /** When the backup was made (the file says). */
-  backedUpAt?: string;
 }
 
 /** Characters as the KMS counts them (NFC code points). */

@@ -22,6 +22,25 @@ export const FLOW_METHODS = [
 ] as const;
 export type FlowMethod = (typeof FLOW_METHODS)[number];
 
+/** What a backup the app saved holds, and where it went (never the file's bytes). */
+export interface BackupSaved {
+  saved: boolean;
+  file?: string;
+  bytes?: number;
+  keys?: number;
+  versions?: number;
+  remotes?: number;
+  createdAt?: string;
+}
+
+export interface BackupRestored {
+  state: 'uninitialized' | 'unlocked';
+  keys?: number;
+  versions?: number;
+  remotes?: number;
+  backedUpAt?: string;
+}
+
 export interface WalletRequest {
   method: string;
   params?: unknown;

@@ -4,9 +4,9 @@
 // that is not here. The renderer imports this file's types only.
 import type { Params, Result } from '../../kms-process/api/methods.js';
 import { UI_METHODS, type UiMethod } from '../core/uiAllowlist.js';
-import type { FlowMethod, WalletEvent, WalletReply, WalletRequest, WireError } from '../core/wire.js';
+import type { BackupRestored, BackupSaved, FlowMethod, WalletEvent, WalletReply, WalletRequest, WireError } from '../core/wire.js';
 
-export type { WalletEvent };
+export type { BackupRestored, BackupSaved, WalletEvent };
 
 export type Reply<T> = { ok: true; result: T } | { ok: false; error: WireError };
 
@@ -20,25 +20,6 @@ type KmsApi = {
 };
 
 export type SealerChoice = 'passphrase' | 'tpm' | 'keychain' | 'pkcs11';
-
-/** What a backup the app saved holds, and where it went (never the file's bytes). */
-export interface BackupSaved {
-  saved: boolean;
-  file?: string;
-  bytes?: number;
-  keys?: number;
-  versions?: number;
-  remotes?: number;
-  createdAt?: string;
-}
-
-export interface BackupRestored {
-  state: 'uninitialized' | 'unlocked';
-  keys?: number;
-  versions?: number;
-  remotes?: number;
-  backedUpAt?: string;
-}
 
 export interface DesktopSettingsView {
   autoLockMinutes: number;
