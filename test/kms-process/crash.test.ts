@@ -5,22 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { KeyInfo } from '../../kms-process/api/index.js';
 import { KmsHost } from '../../kms-process/client/kmsHost.js';
 import { b64u, kindOf, PASSPHRASE, removeDir, tempDir, unb64u } from '../helpers/kms.js';
+import { prng } from '../helpers/prng.mjs';
 
 const ROUNDS = 6;
 const CALLS_PER_ROUND = 200;
 const SEED = Number(process.env.OWKMS_CRASH_SEED ?? Date.now() % 2 ** 31);
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with OWKMS_CRASH_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function verifies(info: Pick<KeyInfo, 'algorithm' | 'publicKey'>, message: string, signature: string): boolean {
   const key = createPublicKey({ key: info.publicKey!.jwk as never, format: 'jwk' });

@@ -12,7 +12,7 @@ import type { KeyInfo, SealerEnrolment } from '../../kms-process/api/index.js';
 import { KmsHost } from '../../kms-process/client/kmsHost.js';
 import { b64u, removeDir, tempDir, unb64u } from '../helpers/kms.js';
 import { startSecretService, type SecretServiceSession } from '../services/gnomeKeyring.js';
-import { prng } from './prng.js';
+import { prng } from '../helpers/prng.mjs';
 
 const WRITES = Number(process.env.OWKMS_CRASH_WRITES ?? 1000);
 const SEED = Number(process.env.OWKMS_CRASH_SEED ?? Date.now() % 2 ** 31);

@@ -16,21 +16,11 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { prng } from '../../helpers/prng.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const ATTEMPT_TIMEOUT_MS = 30_000;
 const PAGE = 4096;
-
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function damaged(base, job) {
   if (job.kind === 'truncate') return base.subarray(0, job.length);
