@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyInfo } from '../../kms-process/api/index.js';
 import { b64u, removeDir, tempDir } from '../helpers/kms.js';
 import { jsonOut, owkms } from '../helpers/owkms.js';
+import { MAIL, MAIL_STRUCT_TYPES } from '../helpers/eip712Mail.js';
 
 const ENV = { OWKMS_PASSPHRASE: 'owkms ethereum passphrase' };
 let dir: string;
@@ -22,26 +23,6 @@ async function ok<T = Record<string, unknown>>(args: string[], stdin?: string): 
   return jsonOut<T>(r);
 }
 
-const TYPED = {
-  types: {
-    Person: [
-      { name: 'name', type: 'string' },
-      { name: 'wallet', type: 'address' },
-    ],
-    Mail: [
-      { name: 'from', type: 'Person' },
-      { name: 'to', type: 'Person' },
-      { name: 'contents', type: 'string' },
-    ],
-  },
-  primaryType: 'Mail',
-  domain: { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
-  message: {
-    from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
-    to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
-    contents: 'Hello, Bob!',
-  },
-};
 
 let account: KeyInfo;
 beforeAll(async () => {
@@ -81,9 +62,8 @@ describe('owkms eth', () => {
   }, 60_000);
 
   it('sign-typed-data: the EIP-712 example signed, the signer ethers recovers is the key', async () => {
-    const out = await ok<{ signature: string; hash: string; from: string }>(['eth', 'sign-typed-data', account.id], JSON.stringify(TYPED));
-    const types = { Person: TYPED.types.Person, Mail: TYPED.types.Mail };
-    expect(verifyTypedData(TYPED.domain, types, TYPED.message, out.signature)).toBe(out.from);
+    const out = await ok<{ signature: string; hash: string; from: string }>(['eth', 'sign-typed-data', account.id], JSON.stringify(MAIL));
+    expect(verifyTypedData(MAIL.domain, MAIL_STRUCT_TYPES, MAIL.message, out.signature)).toBe(out.from);
     const bad = await run(['eth', 'sign-typed-data', account.id], 'not json');
     expect(bad.code).toBe(2);
   }, 60_000);

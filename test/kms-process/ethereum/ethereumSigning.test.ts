@@ -12,6 +12,7 @@ import { addr, verifyTyped } from 'micro-eth-signer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyInfo } from '../../../kms-process/api/index.js';
 import { b64u, kindOf, removeDir, startInitializedKms, type TestKms } from '../../helpers/kms.js';
+import { MAIL, MAIL_DIGEST } from '../../helpers/eip712Mail.js';
 
 let kms: TestKms;
 beforeAll(async () => {
@@ -27,33 +28,6 @@ const call = <T = Record<string, unknown>>(method: string, params: object, calle
   kms.client.callUnchecked(method, params, { caller }) as Promise<T>;
 
 /** The EIP-712 specification's example (eips.ethereum.org/EIPS/eip-712, "Example" and its test file). */
-const MAIL = {
-  types: {
-    EIP712Domain: [
-      { name: 'name', type: 'string' },
-      { name: 'version', type: 'string' },
-      { name: 'chainId', type: 'uint256' },
-      { name: 'verifyingContract', type: 'address' },
-    ],
-    Person: [
-      { name: 'name', type: 'string' },
-      { name: 'wallet', type: 'address' },
-    ],
-    Mail: [
-      { name: 'from', type: 'Person' },
-      { name: 'to', type: 'Person' },
-      { name: 'contents', type: 'string' },
-    ],
-  },
-  primaryType: 'Mail',
-  domain: { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
-  message: {
-    from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
-    to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
-    contents: 'Hello, Bob!',
-  },
-};
-const MAIL_DIGEST = '0xbe609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2';
 const MAIL_SIGNATURE =
   '0x4355c47d63924e8a72e509b65029052eb6c299d53a04e167c5775fd466751c9d07299936d304c153f6443dfa05f40ff007d72911b6f72307f996231605b915621c';
 
