@@ -27,8 +27,9 @@ export function promptHidden(question: string): Promise<string> {
     return Promise.reject(new KmsError('INVALID_REQUEST', 'no terminal to ask on'));
   }
   const input = new ReadStream(fd);
-  process.stderr.write(question);
+  // Echo goes off before the question shows: an answer typed (or pasted) as soon as it appears is never echoed.
   input.setRawMode(true);
+  process.stderr.write(question);
   return new Promise((resolve, reject) => {
     let value = '';
     const done = (err?: KmsError) => {
