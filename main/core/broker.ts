@@ -98,7 +98,21 @@ export class Broker {
     return result;
   }
 
-  private flow(method: FlowMethod, params: Record<string, unknown>): Promise<unknown> {
+  /** A flow that may open a trusted window is running (one at a time: the renderer cannot stack windows). */
+  private flowRunning = false;
+
+  private async flow(method: FlowMethod, params: Record<string, unknown>): Promise<unknown> {
+    if (method === 'flow.getSettings') return this.runFlow(method, params);
+    if (this.flowRunning) throw new KmsError('BUSY', 'another OpenWallet window is waiting for you: finish or cancel it first');
+    this.flowRunning = true;
+    try {
+      return await this.runFlow(method, params);
+    } finally {
+      this.flowRunning = false;
+    }
+  }
+
+  private runFlow(method: FlowMethod, params: Record<string, unknown>): Promise<unknown> {
     const { flows } = this.options;
     const noParams = () => {
       if (Object.keys(params).length > 0) throw new KmsError('INVALID_REQUEST', `${method} takes no params`);

@@ -51,6 +51,6 @@ export function describeError(e: ErrorInfo, remainingMs?: number): { title: stri
   }
   if (e.kind === 'WRONG_SECRET' && e.attemptsLeft !== undefined) next = `${e.attemptsLeft} ${e.attemptsLeft === 1 ? 'try' : 'tries'} left. ${known.next}`;
   // The KMS's own message adds the specifics (which field, which policy) for the kinds where it helps.
-  const detail = ['INVALID_REQUEST', 'UNSUPPORTED', 'POLICY_DENIED', 'TOKEN_ERROR', 'REMOTE_ERROR'].includes(e.kind) ? e.message : '';
+  const detail = ['INVALID_REQUEST', 'UNSUPPORTED', 'POLICY_DENIED', 'TOKEN_ERROR', 'REMOTE_ERROR', 'BUSY'].includes(e.kind) ? e.message : '';
   return { title: known.title, next, detail };
 }

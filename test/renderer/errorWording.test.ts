@@ -37,6 +37,8 @@ describe('error wording', () => {
     expect(describeError({ kind: 'SOMETHING_NEW', message: 'm' }).title).toBe(ERROR_WORDING.INTERNAL.title);
     expect(describeError({ kind: 'LOCKED', message: 'keystore is locked' }).detail).toBe('');
     expect(describeError({ kind: 'POLICY_DENIED', message: "this key's policy does not allow 'sign'" }).detail).toContain("'sign'");
+    // BUSY says why: too many calls, or another trusted window still waiting for the user.
+    expect(describeError({ kind: 'BUSY', message: 'another OpenWallet window is waiting for you: finish or cancel it first' }).detail).toMatch(/^another OpenWallet window/);
   });
 
   it('the banner is an alert with the words, the next step, the detail and the kind', () => {

@@ -82,6 +82,28 @@ describe('the broker with a real KMS', () => {
     expect((await replies[1]!).ok).toBe(true);
   });
 
+  it('one trusted flow at a time: a second one while a window waits is BUSY and opens nothing; settings are still read', async () => {
+    let answer: (() => void) | undefined;
+    f.prompts.script('restore', () => new Promise((r) => (answer = () => r(cancel))));
+    const first = call('flow.restoreSeed', {});
+    await new Promise((r) => setTimeout(r, 50));
+    const opened = f.prompts.opened;
+    for (const method of ['flow.restoreSeed', 'flow.importKey', 'flow.createSeed', 'flow.unlock', 'flow.tokenLogin']) {
+      const r = await call(method, method === 'flow.tokenLogin' ? { token: 't' } : method === 'flow.unlock' ? undefined : {});
+      expect(r.ok ? 'ok' : r.error.kind, method).toBe('BUSY');
+    }
+    expect(f.prompts.opened).toBe(opened);
+    const settings = await call('flow.getSettings'); // it opens no window
+    expect(settings.ok ? 'ok' : settings.error.kind).toBe('ok');
+    answer!();
+    expect(ok(await first)).toEqual({ restored: false });
+    // Once it ended, the next flow runs (and even one that failed frees the slot).
+    const bad = await call('flow.tokenLogin', { token: 7 });
+    expect(bad.ok ? 'ok' : bad.error.kind).toBe('INVALID_REQUEST');
+    f.prompts.script('restore', () => cancel);
+    expect(ok(await call('flow.restoreSeed', {}))).toEqual({ restored: false });
+  });
+
   it('refuses frames that are not the app top-level frame', async () => {
     for (const sender of [
       { ...TOP, isMainFrame: false },
