@@ -32,7 +32,8 @@ async function kms(dir: string, withKeychain = true): Promise<TestKms> {
 function mirrored(keystoreId: string): string | undefined {
   // A loaded machine can make one D-Bus lookup fail: ask up to three times before calling the entry missing.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const r = spawnSync('secret-tool', ['lookup', 'service', 'owkms-rollback', 'username', keystoreId], { env: session.env, encoding: 'utf8', timeout: 10_000 });
+    // `--`: a keystore id is base64url and may begin with '-', which secret-tool would take for an option.
+    const r = spawnSync('secret-tool', ['lookup', '--', 'service', 'owkms-rollback', 'username', keystoreId], { env: session.env, encoding: 'utf8', timeout: 10_000 });
     if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('secret-tool not found: install the Debian package `libsecret-tools`');
     if (r.status === 0 && r.stdout.length > 0) return r.stdout;
   }
@@ -88,7 +89,7 @@ describe('rollback guard in the keychain', () => {
     const a = await kms(dir);
     const { keystoreId } = await a.client.call('kms.init', { sealers: [{ kind: 'passphrase', passphrase: PASSPHRASE }] });
     await a.client.call('kms.lock', {});
-    spawnSync('secret-tool', ['clear', 'service', 'owkms-rollback', 'username', keystoreId], { env: session.env });
+    spawnSync('secret-tool', ['clear', '--', 'service', 'owkms-rollback', 'username', keystoreId], { env: session.env });
     expect(mirrored(keystoreId)).toBeUndefined();
     await a.client.call('kms.unlock', { passphrase: PASSPHRASE });
     expect((await a.client.call('kms.status', { probe: false })).rollbackGuard).toEqual({ kind: 'keychain', detail: expect.stringMatching(/had no counter.*before/) });

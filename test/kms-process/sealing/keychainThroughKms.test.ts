@@ -137,8 +137,9 @@ describe('keychain sealer through the KMS, with gnome-keyring', () => {
     expect(await k.client.call('kms.unlock', {})).toEqual({ state: 'unlocked', unlockedBy: ['keychain'] });
     await k.client.call('kms.lock', {});
     const [entry] = keychainEntries(keystoreId);
-    const cleared = spawnSync('secret-tool', ['clear', 'service', 'owkms', 'username', entry!.username], { env: session.env });
-    expect(cleared.status).toBe(0);
+    // `--`: a keystore id is base64url and may begin with '-', which secret-tool would take for an option.
+    const cleared = spawnSync('secret-tool', ['clear', '--', 'service', 'owkms', 'username', entry!.username], { env: session.env, encoding: 'utf8' });
+    expect(cleared.status, cleared.stderr).toBe(0);
     expect(await kindOf(k.client.call('kms.unlock', {}))).toBe('UNAVAILABLE');
     expect((await k.client.call('kms.status', { probe: false })).state).toBe('locked');
   });
