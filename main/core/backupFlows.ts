@@ -8,9 +8,9 @@ import { MIN_BACKUP_PASSPHRASE } from '../../kms-process/api/backupMethods.js';
 import { KmsError, isKmsError } from '../../kms-process/api/errors.js';
 import { readBackupFile, writeBackupFile } from '../../kms-process/client/backupFile.js';
 import type { KmsCaller } from './broker.js';
-import type { PromptHost, PromptWindow } from './prompts.js';
+import { askUntil, type PromptHost } from './prompts.js';
 import type { BackupRestored, BackupSaved } from './wire.js';
-import { MIN_PASSPHRASE, parseWalletChoice, secretErrorText, type FlowEvents } from './trustedFlows.js';
+import { MIN_PASSPHRASE, newPassphraseRefusal, parseWalletChoice, secretErrorText, type FlowEvents } from './trustedFlows.js';
 
 /** The OS's file dialogs (Electron: dialog.showSaveDialog / showOpenDialog; the harness: what a test chooses). */
 export interface BackupFiles {
@@ -30,22 +30,6 @@ export function suggestedBackupName(now = new Date()): string {
 
 function noParams(method: string, params: Record<string, unknown>): void {
   if (Object.keys(params).length > 0) throw new KmsError('INVALID_REQUEST', `${method} takes no params`);
-}
-
-/** Ask in one window until `attempt` gives a value or the user cancels; the window closes either way. */
-async function askUntil<T>(window: PromptWindow, view: Record<string, unknown>, attempt: (values: Record<string, string>) => Promise<T | { retry: string }>): Promise<T | undefined> {
-  let error: string | undefined;
-  try {
-    for (;;) {
-      const reply = await window.ask(error === undefined ? view : { ...view, error });
-      if (reply.action === 'cancel') return undefined;
-      const out = await attempt(reply.values);
-      if (out !== null && typeof out === 'object' && 'retry' in out) error = (out as { retry: string }).retry;
-      else return out as T;
-    }
-  } finally {
-    window.close();
-  }
 }
 
 export class BackupFlows {
@@ -70,7 +54,7 @@ export class BackupFlows {
     const state = await this.state();
     if (state === 'uninitialized') throw new KmsError('NOT_INITIALIZED', 'there is no wallet to back up yet');
     if (state !== 'unlocked') throw new KmsError('LOCKED', 'unlock the wallet to back it up');
-    const made = await askUntil(await this.prompts.open('backup'), { purpose: 'backup', minLength: MIN_BACKUP_PASSPHRASE }, async (v) => {
+    const made = await askUntil(await this.prompts.open('backup'), { purpose: 'backup', minLength: MIN_BACKUP_PASSPHRASE }, async ({ values: v }) => {
       const passphrase = v.backupPassphrase ?? '';
       if (length(passphrase) < MIN_BACKUP_PASSPHRASE) return { retry: `Use at least ${MIN_BACKUP_PASSPHRASE} characters: the file can be attacked offline.` };
       if (passphrase !== v.confirm) return { retry: 'The two passphrases differ.' };
@@ -103,23 +87,22 @@ export class BackupFlows {
     if (!path) return { state: 'uninitialized' };
     const backup = toB64u(readBackupFile(path));
     const askBackupPassphrase = async (error?: string) =>
-      askUntil(await this.prompts.open('backup'), { purpose: 'restore', file: basename(path), ...(error ? { error } : {}) }, async (v) =>
+      askUntil(await this.prompts.open('backup'), { purpose: 'restore', file: basename(path), ...(error ? { error } : {}) }, async ({ values: v }) =>
         (v.backupPassphrase ?? '').length > 0 ? v.backupPassphrase! : { retry: 'Enter the backup passphrase.' },
       );
     let backupPassphrase = await askBackupPassphrase();
     if (backupPassphrase === undefined) return { state: 'uninitialized' };
     let passphrase: string | undefined;
     if (choice.sealers.includes('passphrase')) {
-      passphrase = await askUntil(await this.prompts.open('create'), { purpose: 'restore', minLength: MIN_PASSPHRASE, sealers: choice.sealers }, async (v) => {
-        const p = v.passphrase ?? '';
-        if (p.length < MIN_PASSPHRASE) return { retry: `Use at least ${MIN_PASSPHRASE} characters.` };
-        return p === v.confirm ? p : { retry: 'The two passphrases differ.' };
+      passphrase = await askUntil(await this.prompts.open('create'), { purpose: 'restore', minLength: MIN_PASSPHRASE, sealers: choice.sealers }, async ({ values }) => {
+        const refused = newPassphraseRefusal(values);
+        return refused ? { retry: refused } : values.passphrase!;
       });
       if (passphrase === undefined) return { state: 'uninitialized' };
     }
     let pin: string | undefined;
     if (choice.token !== undefined) {
-      pin = await askUntil(await this.prompts.open('pin'), { purpose: 'enrol', token: choice.token }, async (v) => ((v.pin ?? '').length > 0 ? v.pin! : { retry: 'Enter the PIN.' }));
+      pin = await askUntil(await this.prompts.open('pin'), { purpose: 'enrol', token: choice.token }, async ({ values: v }) => ((v.pin ?? '').length > 0 ? v.pin! : { retry: 'Enter the PIN.' }));
       if (pin === undefined) return { state: 'uninitialized' };
     }
     const sealers = choice.sealers.map((kind) =>

@@ -5,27 +5,10 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { KmsError, isKmsError } from '../../kms-process/api/errors.js';
 import type { KmsCaller } from './broker.js';
-import type { PromptHost, PromptReply, PromptWindow } from './prompts.js';
+import { askUntil, type PromptHost } from './prompts.js';
 
 /** Errors the user fixes in the prompt itself (a typo, a wrong format); others close it and reach the renderer. */
 const FIXABLE = new Set(['INVALID_REQUEST', 'UNSUPPORTED']);
-
-type Submit = Extract<PromptReply, { action: 'submit' }>;
-
-async function askUntil<T>(window: PromptWindow, view: Record<string, unknown>, attempt: (r: Submit) => Promise<T | { retry: string }>): Promise<T | undefined> {
-  let error: string | undefined;
-  try {
-    for (;;) {
-      const reply = await window.ask(error === undefined ? view : { ...view, error });
-      if (reply.action === 'cancel') return undefined;
-      const out = await attempt(reply);
-      if (out !== null && typeof out === 'object' && 'retry' in out) error = (out as { retry: string }).retry;
-      else return out as T;
-    }
-  } finally {
-    window.close();
-  }
-}
 
 function labelParam(params: Record<string, unknown>, allowed: readonly string[], name: string): { label?: string; requiresApproval?: boolean } {
   const extra = Object.keys(params).filter((k) => !allowed.includes(k));

@@ -93,6 +93,29 @@ export class PromptSession implements PromptWindow {
   }
 }
 
+/**
+ * Ask in one window until `attempt` gives a value or the user cancels (undefined); an answer `attempt` turns down
+ * with `{ retry }` is asked again with those words shown. The window closes either way.
+ */
+export async function askUntil<T>(
+  window: PromptWindow,
+  view: PromptView,
+  attempt: (reply: Extract<PromptReply, { action: 'submit' }>) => Promise<T | { retry: string }>,
+): Promise<T | undefined> {
+  let error: string | undefined;
+  try {
+    for (;;) {
+      const reply = await window.ask(error === undefined ? view : { ...view, error });
+      if (reply.action === 'cancel') return undefined;
+      const out = await attempt(reply);
+      if (out !== null && typeof out === 'object' && 'retry' in out) error = (out as { retry: string }).retry;
+      else return out as T;
+    }
+  } finally {
+    window.close();
+  }
+}
+
 /** The value names each prompt kind may send back. */
 export const PROMPT_VALUES: Record<PromptKind, readonly string[]> = {
   unlock: ['passphrase'],

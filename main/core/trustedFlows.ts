@@ -9,6 +9,14 @@ import type { PromptHost, PromptReply, PromptWindow } from './prompts.js';
 /** Passphrases shorter than this are refused in the prompt (the KMS's Argon2id makes each guess cost, not this). */
 export const MIN_PASSPHRASE = 8;
 
+/** Why a new wallet passphrase typed in the create prompt (twice) is refused, or undefined when it is fine. */
+export function newPassphraseRefusal(values: Record<string, string>): string | undefined {
+  const passphrase = values.passphrase ?? '';
+  if (passphrase.length < MIN_PASSPHRASE) return `Use at least ${MIN_PASSPHRASE} characters.`;
+  if (passphrase !== values.confirm) return 'The two passphrases differ.';
+  return undefined;
+}
+
 export interface FlowEvents {
   unlocked(): void;
 }
@@ -81,9 +89,9 @@ export class TrustedFlows {
     let done: { state: string } | undefined;
     if (choice.sealers.includes('passphrase')) {
       done = await this.withPrompt<{ state: string; passphrase?: string }>(await this.prompts.open('create'), { minLength: MIN_PASSPHRASE, sealers: choice.sealers }, async ({ values }) => {
-        const passphrase = values.passphrase ?? '';
-        if (passphrase.length < MIN_PASSPHRASE) return { retry: `Use at least ${MIN_PASSPHRASE} characters.` };
-        if (passphrase !== values.confirm) return { retry: 'The two passphrases differ.' };
+        const refused = newPassphraseRefusal(values);
+        if (refused) return { retry: refused };
+        const passphrase = values.passphrase!;
         if (needsPin) return { state: 'pending', passphrase };
         await init({ passphrase });
         return { state: 'unlocked' };

@@ -94,6 +94,8 @@ describe('backup to a file and restore from it, in the app', () => {
       const w2 = new WalletPage(await h2.shell.openWallet());
       await w2.expectState('No wallet');
       await w2.page.getByRole('button', { name: 'Restore from a backup file' }).click();
+      await w2.page.getByRole('button', { name: 'Choose the backup file…' }).waitFor();
+      await h2.shot(w2.page, 'restore-sealers');
       await w2.page.getByRole('button', { name: 'Choose the backup file…' }).click();
       let prompt = await nextPrompt(h2.shell, 'backup');
       expect(await prompt.getByTestId('backup-file').textContent()).toBe(readdirSync(backups)[0]);
